@@ -1,0 +1,50 @@
+import type { SeriesDef } from "../../series/derive.js";
+import type { SeriesTableRow } from "../../series/series-table.js";
+import type { GlobalOptions } from "../context.js";
+import type { Io } from "../io.js";
+import { renderTable } from "../render-table.js";
+import { openProjectAndStore } from "../session.js";
+
+export interface ListOptions extends GlobalOptions {
+  feature?: string[];
+  wide?: boolean;
+}
+
+/** `agg aggregate list`: the series table, one row per rule. */
+export async function listCommand(io: Io, options: ListOptions): Promise<void> {
+  const { buildSeriesTable, filterByFeatures } = await import("../../series/build-series-table.js");
+  const session = await openProjectAndStore(io, options);
+  try {
+    const rows = filterByFeatures(buildSeriesTable(session.defs, session.db, io.now()), options.feature ?? [], session.project);
+    if (options.json) {
+      io.out(JSON.stringify(rows.map((r) => (options.wide ? r : narrow(r))), null, 2));
+      return;
+    }
+    if (rows.length === 0) {
+      io.err(session.defs.length === 0 ? "No materialized windowed features in this project." : "No series match those features.");
+      return;
+    }
+    const head = ["Series", "Namespace", "Group", "Agg", "Bucket", "Retention", "Aggregation", "Dependent Features"];
+    const wideHead = options.wide ? ["Filter", "Buckets", "Status", "Last Backfill", "Next Backfill"] : [];
+    io.out(renderTable(io, [...head, ...wideHead], rows.map((r) => [...cells(r), ...(options.wide ? wideCells(io, r) : [])])));
+  } finally {
+    session.close();
+  }
+}
+
+export type ListedRow = ReturnType<typeof narrow>;
+
+function narrow(r: SeriesTableRow & { lastBackfill: string | null; nextBackfill: string | null }) {
+  return { series: r.series, namespace: r.namespace, group: r.group, agg: r.agg, bucket: r.bucket, retention: r.retention, aggregation: r.aggregation, dependentFeatures: r.dependentFeatures };
+}
+
+function cells(r: SeriesTableRow): string[] {
+  return [String(r.series), r.namespace, r.group.join(" "), r.agg, r.bucket, r.retention, r.aggregation, r.dependentFeatures.join(" ")];
+}
+
+function wideCells(io: Io, r: SeriesTableRow & { lastBackfill: string | null; nextBackfill: string | null }): string[] {
+  const status = r.status === "ok" ? io.color.green(r.status) : r.status === "needs backfill" ? io.color.yellow(r.status) : io.color.dim(r.status);
+  return [r.filter, String(r.storedBuckets), status, r.lastBackfill ?? "-", r.nextBackfill ?? "-"];
+}
+
+export type { SeriesDef };

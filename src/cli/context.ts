@@ -1,0 +1,22 @@
+import { dirname, join, resolve } from "node:path";
+import type { Io } from "./io.js";
+
+/** Options every command accepts. */
+export interface GlobalOptions {
+  project?: string;
+  store?: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+/** Where the feature project is: --project, AGG_PROJECT, or ./features. */
+export function projectDir(io: Io, options: GlobalOptions): string {
+  return resolve(io.cwd, options.project ?? io.env.AGG_PROJECT ?? "features");
+}
+
+/** Where the store is: --store, AGG_STORE, or .agg/store.db next to the feature project. */
+export function storePath(io: Io, options: GlobalOptions): string {
+  const explicit = options.store ?? io.env.AGG_STORE;
+  if (explicit !== undefined && explicit !== "") return resolve(io.cwd, explicit);
+  return join(dirname(projectDir(io, options)), ".agg", "store.db");
+}

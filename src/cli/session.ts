@@ -1,0 +1,39 @@
+import type { Project } from "../project/model.js";
+import type { SeriesDef } from "../series/derive.js";
+import type { Db } from "../store/open-store.js";
+import type { SeriesRecord } from "../store/series-registry.js";
+import { projectDir, storePath, type GlobalOptions } from "./context.js";
+import type { Io } from "./io.js";
+
+/** A loaded, valid project with its series registered in an open store. */
+export interface Session {
+  readonly project: Project;
+  readonly defs: readonly SeriesDef[];
+  readonly db: Db;
+  readonly storePath: string;
+  readonly series: ReadonlyMap<string, SeriesRecord>;
+  close(): void;
+}
+
+/** Loads the project first: a broken project never opens (or creates) the store. */
+export async function openProjectAndStore(io: Io, options: GlobalOptions): Promise<Session> {
+  const project = await loadProjectFor(io, options);
+  const { deriveSeries } = await import("../series/derive.js");
+  const { openDatabase } = await import("../store/open-store.js");
+  const { registerSeries } = await import("../store/series-registry.js");
+  const defs = deriveSeries(project);
+  const path = storePath(io, options);
+  const db = openDatabase(path);
+  try {
+    const series = registerSeries(db, defs, io.now());
+    return { project, defs, db, storePath: path, series, close: () => db.close() };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+export async function loadProjectFor(io: Io, options: GlobalOptions): Promise<Project> {
+  const { loadValidProject, projectSource } = await import("../project/load-project.js");
+  return loadValidProject(projectSource(projectDir(io, options)));
+}

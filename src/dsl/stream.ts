@@ -1,0 +1,53 @@
+import { NAMESPACE, STREAM } from "./brand.js";
+import type { AnyNamespace, RowOf } from "./features.js";
+import { callSite, type Site } from "./site.js";
+import type { InferOutput, StandardSchemaV1 } from "./standard-schema.js";
+
+export interface StreamOptions<S extends StandardSchemaV1, NS extends AnyNamespace> {
+  /** The name `agg ingest --source` uses. */
+  readonly source: string;
+  /** Validates each message (a zod schema, or any Standard Schema). */
+  readonly message: S;
+  /** The namespace the rows belong to. */
+  readonly output: NS;
+  /** Turns a valid message into a row, or null to skip it. */
+  readonly resolve: (message: InferOutput<S>) => RowOf<NS> | null;
+  /** false: rows go to the row log only; buckets are left to backfill. Default true. */
+  readonly updatesMaterializedAggregations?: boolean;
+}
+
+/** The plain data behind a stream resolver. */
+export interface StreamSpec {
+  readonly source: string;
+  readonly message: StandardSchemaV1;
+  readonly output: string;
+  readonly resolve: (message: unknown) => Record<string, unknown> | null;
+  readonly updatesMaterializedAggregations: boolean;
+  readonly site: Site | null;
+}
+
+export interface Stream {
+  readonly [STREAM]: StreamSpec;
+}
+
+/**
+ * A stream resolver: messages in, rows of `output` out.
+ * @example
+ * export const processTransactions = stream({
+ *   source: "transactions",
+ *   message: z.object({ id: z.string(), user_id: z.string(), amount: z.number(), ts: z.string() }),
+ *   output: Transaction,
+ *   resolve: (m) => ({ id: m.id, user_id: m.user_id, amount: m.amount, ts: m.ts }),
+ * });
+ */
+export function stream<S extends StandardSchemaV1, NS extends AnyNamespace>(options: StreamOptions<S, NS>): Stream {
+  const spec: StreamSpec = Object.freeze({
+    source: options.source,
+    message: options.message,
+    output: options.output?.[NAMESPACE]?.name,
+    resolve: options.resolve as StreamSpec["resolve"],
+    updatesMaterializedAggregations: options.updatesMaterializedAggregations ?? true,
+    site: callSite(),
+  });
+  return Object.freeze({ [STREAM]: spec });
+}

@@ -1,0 +1,100 @@
+import { WINDOWED } from "./brand.js";
+import type { AggExpr, AggNode, FeatureRef } from "./feature-ref.js";
+import { callSite, type Site } from "./site.js";
+
+/** A window: a duration like "7d" or "1h30m", or "all" / "infinity". */
+export type Window = string;
+
+/** How a windowed feature is kept in buckets (SPEC 1.2). */
+export type Materialization =
+  | true
+  | {
+      /** The bucket size for every window not listed in `bucketDurations`. @example "1d" */
+      readonly bucketDuration?: string;
+      /** Bucket size -> the windows that use it. @example `{ "10m": "1d", "3d": ["60d", "365d"] }` */
+      readonly bucketDurations?: Readonly<Record<string, string | readonly string[]>>;
+      /** An ISO datetime that anchors buckets instead of the Unix epoch. */
+      readonly bucketStart?: string;
+      /** When `agg aggregate schedule` backfills: a 5-field cron (UTC) or a duration. */
+      readonly backfillSchedule?: string;
+      /** How much recent time `agg query` reads from the row log on top of the buckets. */
+      readonly continuousBufferDuration?: string;
+    };
+
+export interface WindowedOptions<Out> {
+  /** The aggregation, e.g. `Transaction.amount.sum()`. */
+  readonly expression: AggExpr<Out>;
+  /** Omit to compute from the row log at query time, unbucketed. */
+  readonly materialization?: Materialization;
+  /** Returned for a window that holds no data. */
+  readonly default?: NonNullable<Out>;
+  /** The join key, when the aggregated namespace references this one zero or several times. */
+  readonly on?: FeatureRef<unknown>;
+}
+
+export interface GroupByWindowedOptions<Out> extends WindowedOptions<Out> {
+  /** Group-by keys from the aggregated namespace. */
+  readonly groupBy: readonly [FeatureRef<unknown>, ...FeatureRef<unknown>[]];
+}
+
+/** The plain data behind a windowed declaration. */
+export interface WindowedSpec {
+  readonly kind: "windowed" | "groupByWindowed";
+  readonly windows: readonly string[];
+  readonly expression: AggNode;
+  readonly groupBy: readonly string[];
+  readonly on: string | null;
+  readonly materialization: Materialization | null;
+  readonly hasDefault: boolean;
+  readonly default: unknown;
+  readonly site: Site | null;
+}
+
+/** A windowed feature declaration; `Out` is one window's value. */
+export interface Windowed<Out> {
+  readonly [WINDOWED]: WindowedSpec;
+  readonly "~out"?: Out;
+}
+
+function declare<Out>(kind: WindowedSpec["kind"], args: readonly unknown[]): WindowedSpec {
+  const options = args[args.length - 1] as Partial<GroupByWindowedOptions<Out>> | undefined;
+  return Object.freeze({
+    kind,
+    windows: Object.freeze(args.slice(0, -1) as string[]),
+    expression: options?.expression?.node as AggNode,
+    groupBy: Object.freeze((options?.groupBy ?? []).map((ref) => ref.fqn)),
+    on: options?.on?.fqn ?? null,
+    materialization: options?.materialization ?? null,
+    hasDefault: options !== undefined && "default" in options && options.default !== undefined,
+    default: options?.default,
+    site: callSite(),
+  });
+}
+
+/**
+ * An aggregate over one or more windows.
+ * @example
+ * txn_sum: windowed("1d", "7d", "30d", {
+ *   expression: Transaction.amount.sum(),
+ *   materialization: { bucketDuration: "1d" },
+ *   default: 0,
+ * })
+ */
+export function windowed<Out>(...args: [...windows: [Window, ...Window[]], options: WindowedOptions<Out>]): Windowed<Out> {
+  return Object.freeze({ [WINDOWED]: declare<Out>("windowed", args) }) as Windowed<Out>;
+}
+
+/**
+ * An aggregate per group-by key, per window: the value is an object from key to aggregate.
+ * @example
+ * txn_sum_by_merchant: groupByWindowed("30d", {
+ *   expression: Transaction.amount.sum(),
+ *   groupBy: [Transaction.merchant_id],
+ *   materialization: { bucketDuration: "1d" },
+ * })
+ */
+export function groupByWindowed<Out>(
+  ...args: [...windows: [Window, ...Window[]], options: GroupByWindowedOptions<Out>]
+): Windowed<Record<string, Out>> {
+  return Object.freeze({ [WINDOWED]: declare<Out>("groupByWindowed", args) }) as Windowed<Record<string, Out>>;
+}

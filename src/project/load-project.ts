@@ -1,0 +1,54 @@
+import { resolve } from "node:path";
+import { AggError } from "../errors.js";
+import { collect } from "./collect.js";
+import { discoverFeatureFiles, isDirectory } from "./discover.js";
+import { jitiSource, type ProjectSource } from "./load-module.js";
+import type { Project } from "./model.js";
+import { formatSite, problem, type Problem } from "./problem.js";
+import { validateNamespaces } from "./validate-namespaces.js";
+import { validateOfflineSources, validateStreams } from "./validate-sources.js";
+import { validateWindowed } from "./validate-windowed.js";
+
+export interface LoadResult {
+  readonly project: Project;
+  readonly problems: readonly Problem[];
+}
+
+/** The feature project's folder on disk, or a usage error that says how to point at one. */
+export function projectSource(dir: string): ProjectSource {
+  const root = resolve(dir);
+  if (!isDirectory(root)) {
+    throw new AggError("usage", `no feature project at ${root}`, { hint: "run agg in the folder that holds ./features, pass --project DIR (or set AGG_PROJECT), or create one with `agg init`" });
+  }
+  return jitiSource(root, discoverFeatureFiles(root));
+}
+
+/** Loads and validates every file; returns the project together with every problem found. */
+export async function loadProject(source: ProjectSource): Promise<LoadResult> {
+  const problems: Problem[] = [];
+  if (source.files.length === 0) {
+    problems.push(problem("empty-project", `no *.ts feature files in ${source.root}`, null, { hint: "add feature files, or create a starter project with `agg init`" }));
+  }
+  const collected = collect(await source.load());
+  problems.push(...collected.problems);
+  const namespaces = validateNamespaces(collected.namespaces, problems);
+  const windowed = validateWindowed(collected.namespaces, namespaces, problems);
+  const streams = validateStreams(collected.streams, namespaces, problems);
+  const offlineSources = validateOfflineSources(collected.offlineSources, namespaces, problems);
+  return { project: { root: source.root, namespaces, windowed, streams, offlineSources }, problems };
+}
+
+/** For every command but `check`: a project with any problem is an error (exit 2). */
+export async function loadValidProject(source: ProjectSource): Promise<Project> {
+  const { project, problems } = await loadProject(source);
+  if (problems.length > 0) throw projectError(problems, source.root);
+  return project;
+}
+
+export function projectError(problems: readonly Problem[], root: string): AggError {
+  const lines = problems.map((p) => `  ${formatSite(p.site, root) || root}: ${p.message}${p.hint ? `\n    hint: ${p.hint}` : ""}`);
+  return new AggError("project", `the feature project has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${lines.join("\n")}`, {
+    hint: "run `agg check` to see them all; fix them and run the command again",
+    meta: { problems: problems.map((p) => ({ ...p, where: formatSite(p.site, root) })) },
+  });
+}

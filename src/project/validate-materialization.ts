@@ -1,0 +1,99 @@
+import type { Site } from "../dsl/site.js";
+import type { Materialization } from "../dsl/windowed.js";
+import { MAX_BUCKETS_PER_WINDOW, bucketCount } from "../time/buckets.js";
+import { DurationError, formatDuration, parseDuration } from "../time/duration.js";
+import { InstantError, parseInstant } from "../time/instant.js";
+import { ScheduleError, parseSchedule } from "../time/schedule.js";
+import type { MaterializationModel } from "./model.js";
+import { problem, type Problem } from "./problem.js";
+
+/** Parses a duration, or records a problem and returns null. */
+export function durationOrProblem(text: unknown, what: string, site: Site | null, subject: string, problems: Problem[]): number | null {
+  try {
+    return parseDuration(text as string);
+  } catch (error) {
+    if (!(error instanceof DurationError)) throw error;
+    problems.push(problem("bad-duration", `invalid ${what} ${JSON.stringify(text)} in ${subject}: ${error.reason}`, site, { subject, hint: error.hint }));
+    return null;
+  }
+}
+
+/** Validates `materialization` against the feature's windows: every window gets exactly one bucket size. */
+export function validateMaterialization(
+  input: Materialization,
+  windows: readonly { text: string; ms: number }[],
+  site: Site | null,
+  subject: string,
+  problems: Problem[],
+): MaterializationModel | null {
+  const bucketFor = new Map<number, number>();
+  const before = problems.length;
+  if (input === true) {
+    for (const w of windows) bucketFor.set(w.ms, w.ms);
+    return { bucketFor, anchor: 0, backfillSchedule: null, continuousBufferMs: null };
+  }
+  if (typeof input !== "object" || input === null) {
+    problems.push(problem("bad-bucket", `materialization of ${subject} must be true or an object`, site, { subject, hint: 'write materialization: { bucketDuration: "1d" } or materialization: true' }));
+    return null;
+  }
+  const fallback = input.bucketDuration === undefined ? null : durationOrProblem(input.bucketDuration, "bucketDuration", site, subject, problems);
+  const listed = new Map<number, string>();
+  for (const [bucketText, windowTexts] of Object.entries(input.bucketDurations ?? {})) {
+    const bucket = durationOrProblem(bucketText, "bucket duration", site, subject, problems);
+    for (const windowText of typeof windowTexts === "string" ? [windowTexts] : windowTexts) {
+      const windowMs = durationOrProblem(windowText, "window in bucketDurations", site, subject, problems);
+      if (bucket === null || windowMs === null) continue;
+      if (!windows.some((w) => w.ms === windowMs)) {
+        problems.push(problem("bad-bucket", `bucketDurations of ${subject} lists window "${windowText}", which the feature does not declare`, site, { subject, hint: `the windows are ${windows.map((w) => w.text).join(", ")}` }));
+      } else if (listed.has(windowMs)) {
+        problems.push(problem("bad-bucket", `window "${windowText}" of ${subject} is listed under two bucket sizes ("${listed.get(windowMs)}" and "${bucketText}")`, site, { subject, hint: "list each window under one bucket size only" }));
+      } else {
+        listed.set(windowMs, bucketText);
+        bucketFor.set(windowMs, bucket);
+      }
+    }
+  }
+  for (const w of windows) {
+    if (bucketFor.has(w.ms)) continue;
+    if (fallback === null) {
+      if (input.bucketDuration === undefined) {
+        problems.push(problem("bad-bucket", `window "${w.text}" of ${subject} has no bucket size`, site, { subject, hint: 'add bucketDuration: "1d", or list the window in bucketDurations' }));
+      }
+      continue;
+    }
+    bucketFor.set(w.ms, fallback);
+  }
+  for (const [windowMs, bucket] of bucketFor) {
+    if (bucket > windowMs) {
+      problems.push(problem("bad-bucket", `bucket "${formatDuration(bucket)}" of ${subject} is longer than its window "${formatDuration(windowMs)}"`, site, { subject, hint: "use a bucket no longer than the window (buckets divide the window)" }));
+    } else if (bucketCount(windowMs, bucket) > MAX_BUCKETS_PER_WINDOW) {
+      problems.push(problem("bad-bucket", `window "${formatDuration(windowMs)}" of ${subject} spans ${bucketCount(windowMs, bucket).toLocaleString("en-US")} buckets of "${formatDuration(bucket)}"; at most ${MAX_BUCKETS_PER_WINDOW.toLocaleString("en-US")} are allowed`, site, { subject, hint: "use a larger bucket for this window, e.g. with bucketDurations" }));
+    }
+  }
+  const anchor = parseAnchor(input.bucketStart, site, subject, problems);
+  const backfillSchedule = parseBackfillSchedule(input.backfillSchedule, site, subject, problems);
+  const continuousBufferMs = input.continuousBufferDuration === undefined ? null : durationOrProblem(input.continuousBufferDuration, "continuousBufferDuration", site, subject, problems);
+  return problems.length > before ? null : { bucketFor, anchor, backfillSchedule, continuousBufferMs };
+}
+
+function parseAnchor(text: string | undefined, site: Site | null, subject: string, problems: Problem[]): number {
+  if (text === undefined) return 0;
+  try {
+    return parseInstant(text);
+  } catch (error) {
+    if (!(error instanceof InstantError)) throw error;
+    problems.push(problem("bad-bucket", `invalid bucketStart ${JSON.stringify(text)} in ${subject}: ${error.reason}`, site, { subject, hint: error.hint }));
+    return 0;
+  }
+}
+
+function parseBackfillSchedule(text: string | undefined, site: Site | null, subject: string, problems: Problem[]): MaterializationModel["backfillSchedule"] {
+  if (text === undefined) return null;
+  try {
+    return { text, schedule: parseSchedule(text) };
+  } catch (error) {
+    if (!(error instanceof ScheduleError)) throw error;
+    problems.push(problem("bad-schedule", `invalid backfillSchedule ${JSON.stringify(text)} in ${subject}: ${error.reason}`, site, { subject, hint: error.hint }));
+    return null;
+  }
+}

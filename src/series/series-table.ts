@@ -1,0 +1,60 @@
+import { formatDuration } from "../time/duration.js";
+import type { SeriesDef } from "./derive.js";
+import { layoutSignature } from "./layout-signature.js";
+
+/** One row of `agg list`: a rule of a series. */
+export interface SeriesTableRow {
+  readonly series: number;
+  readonly namespace: string;
+  readonly group: readonly string[];
+  /** The aggregated feature; "" for a bare count. */
+  readonly agg: string;
+  readonly bucket: string;
+  readonly retention: string;
+  readonly aggregation: string;
+  readonly dependentFeatures: readonly string[];
+  readonly filter: string;
+  readonly storedBuckets: number;
+  /** "ok", "empty" (nothing stored yet) or "needs backfill" (stored with another shape). */
+  readonly status: SeriesStatus;
+}
+
+export type SeriesStatus = "ok" | "empty" | "needs backfill";
+
+/** What the store holds for one (series, bucket size). */
+export interface StoredSize {
+  readonly buckets: number;
+  /** The layout signature the buckets were filled with, or null if never filled. */
+  readonly layout: string | null;
+}
+
+export function seriesTable(defs: readonly SeriesDef[], ids: ReadonlyMap<string, number>, stored: (seriesId: number, bucketMs: number) => StoredSize): SeriesTableRow[] {
+  const rows: SeriesTableRow[] = [];
+  const sorted = [...defs].sort((a, b) => (ids.get(a.identity) ?? Infinity) - (ids.get(b.identity) ?? Infinity));
+  for (const def of sorted) {
+    const id = ids.get(def.identity) ?? 0;
+    for (const rule of def.rules) {
+      const size = def.sizes.find((s) => s.bucketMs === rule.bucketMs)!;
+      const info = stored(id, rule.bucketMs);
+      rows.push({
+        series: id,
+        namespace: def.namespace,
+        group: def.groupKeys,
+        agg: def.feature ?? "",
+        bucket: formatDuration(rule.bucketMs),
+        retention: formatDuration(rule.retentionMs),
+        aggregation: rule.label,
+        dependentFeatures: rule.dependents,
+        filter: def.filterText,
+        storedBuckets: info.buckets,
+        status: sizeStatus(info, layoutSignature(def, size)),
+      });
+    }
+  }
+  return rows;
+}
+
+function sizeStatus(info: StoredSize, expected: string): SeriesStatus {
+  if (info.layout === null) return "empty";
+  return info.layout === expected ? "ok" : "needs backfill";
+}

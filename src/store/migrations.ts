@@ -1,0 +1,86 @@
+/**
+ * The store's schema, as numbered migrations. A store records the version it is at;
+ * a store from a newer agg is refused rather than guessed at.
+ */
+export const MIGRATIONS: readonly string[] = [
+  /* 1 */ `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+  -- AUTOINCREMENT: the id of a removed series is never handed to another one.
+  CREATE TABLE series (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    identity TEXT NOT NULL UNIQUE,
+    namespace TEXT NOT NULL,
+    group_keys TEXT NOT NULL,
+    feature TEXT,
+    filter TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    -- the latest event time the series has seen: the clock of retention
+    max_event_time INTEGER,
+    -- the end of the range backfill has filled: the continuous buffer starts there
+    materialized_through INTEGER
+  );
+
+  -- What the buckets of each (series, bucket size) hold: the layout they were filled with.
+  CREATE TABLE series_sizes (
+    series_id INTEGER NOT NULL REFERENCES series (id),
+    bucket_ms INTEGER NOT NULL,
+    layout TEXT NOT NULL,
+    PRIMARY KEY (series_id, bucket_ms)
+  ) WITHOUT ROWID;
+
+  -- The row log: every ingested row, keyed by primary key.
+  CREATE TABLE rows (
+    namespace TEXT NOT NULL,
+    pk TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (namespace, pk)
+  ) WITHOUT ROWID;
+  CREATE INDEX rows_by_time ON rows (namespace, ts);
+
+  -- One record per (series, bucket size, group key, bucket start) with the state of all
+  -- the series' aggregations at that size. Unused key columns hold ''.
+  CREATE TABLE buckets (
+    series_id INTEGER NOT NULL,
+    bucket_ms INTEGER NOT NULL,
+    k0 TEXT NOT NULL,
+    k1 TEXT NOT NULL DEFAULT '',
+    k2 TEXT NOT NULL DEFAULT '',
+    k3 TEXT NOT NULL DEFAULT '',
+    start INTEGER NOT NULL,
+    rows INTEGER NOT NULL,
+    state BLOB NOT NULL,
+    PRIMARY KEY (series_id, bucket_ms, k0, k1, k2, k3, start)
+  ) WITHOUT ROWID;
+  -- Reads from the other side of a multi-key group (merchant side of user x merchant).
+  CREATE INDEX buckets_by_k1 ON buckets (series_id, bucket_ms, k1, start) WHERE k1 <> '';
+  CREATE INDEX buckets_by_k2 ON buckets (series_id, bucket_ms, k2, start) WHERE k2 <> '';
+  CREATE INDEX buckets_by_k3 ON buckets (series_id, bucket_ms, k3, start) WHERE k3 <> '';
+
+  CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    features TEXT NOT NULL,
+    series TEXT NOT NULL,
+    lower_bound INTEGER,
+    upper_bound INTEGER,
+    source TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('queued', 'working', 'completed', 'failed')),
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    rows INTEGER NOT NULL DEFAULT 0,
+    buckets INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    pid INTEGER
+  );
+
+  -- When each feature's backfillSchedule last ran.
+  CREATE TABLE schedule_runs (
+    feature TEXT PRIMARY KEY,
+    last_run INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

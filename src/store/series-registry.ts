@@ -1,0 +1,52 @@
+import type { SeriesDef } from "../series/derive.js";
+import type { Db } from "./open-store.js";
+
+/** What the store knows about a series beyond its definition. */
+export interface SeriesRecord {
+  readonly id: number;
+  readonly identity: string;
+  readonly maxEventTime: number | null;
+  readonly materializedThrough: number | null;
+}
+
+interface SeriesRow {
+  id: number;
+  identity: string;
+  max_event_time: number | null;
+  materialized_through: number | null;
+}
+
+/**
+ * Gives every series a stable small id. Known identities keep theirs; new ones get the
+ * next id in derivation order. Ids are never reused, so removing a feature renumbers nothing.
+ */
+export function registerSeries(db: Db, defs: readonly SeriesDef[], now: number): Map<string, SeriesRecord> {
+  const insert = db.prepare("INSERT INTO series (identity, namespace, group_keys, feature, filter, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (identity) DO NOTHING");
+  db.transaction(() => {
+    for (const def of defs) insert.run(def.identity, def.namespace, JSON.stringify(def.groupKeys), def.feature, def.filterText, now);
+  }).immediate();
+  return readSeries(db, defs);
+}
+
+/** The records of `defs` that the store knows (read-only). */
+export function readSeries(db: Db, defs: readonly SeriesDef[]): Map<string, SeriesRecord> {
+  const select = db.prepare<[string], SeriesRow>("SELECT id, identity, max_event_time, materialized_through FROM series WHERE identity = ?");
+  const out = new Map<string, SeriesRecord>();
+  for (const def of defs) {
+    const row = select.get(def.identity);
+    if (row !== undefined) out.set(def.identity, { id: row.id, identity: row.identity, maxEventTime: row.max_event_time, materializedThrough: row.materialized_through });
+  }
+  return out;
+}
+
+/** Stored bucket records per (series id, bucket size). */
+export function countBuckets(db: Db): Map<string, number> {
+  const rows = db.prepare<[], { series_id: number; bucket_ms: number; n: number }>("SELECT series_id, bucket_ms, count(*) AS n FROM buckets GROUP BY series_id, bucket_ms").all();
+  return new Map(rows.map((r) => [`${r.series_id}:${r.bucket_ms}`, r.n]));
+}
+
+/** The layout each (series, bucket size) was last filled with. */
+export function storedLayouts(db: Db): Map<string, string> {
+  const rows = db.prepare<[], { series_id: number; bucket_ms: number; layout: string }>("SELECT series_id, bucket_ms, layout FROM series_sizes").all();
+  return new Map(rows.map((r) => [`${r.series_id}:${r.bucket_ms}`, r.layout]));
+}
