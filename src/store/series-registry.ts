@@ -50,3 +50,18 @@ export function storedLayouts(db: Db): Map<string, string> {
   const rows = db.prepare<[], { series_id: number; bucket_ms: number; layout: string }>("SELECT series_id, bucket_ms, layout FROM series_sizes").all();
   return new Map(rows.map((r) => [`${r.series_id}:${r.bucket_ms}`, r.layout]));
 }
+
+/** Advances a series' retention clock (never moves it back). */
+export function advanceMaxEventTime(db: Db, seriesId: number, eventTime: number): void {
+  db.prepare("UPDATE series SET max_event_time = max(coalesce(max_event_time, ?), ?) WHERE id = ?").run(eventTime, eventTime, seriesId);
+}
+
+/** Records how far backfill has filled a series (its "materialized through" time). */
+export function setMaterializedThrough(db: Db, seriesId: number, through: number): void {
+  db.prepare("UPDATE series SET materialized_through = max(coalesce(materialized_through, ?), ?) WHERE id = ?").run(through, through, seriesId);
+}
+
+/** Records the layout a (series, bucket size)'s buckets were filled with. */
+export function recordLayout(db: Db, seriesId: number, bucketMs: number, layout: string): void {
+  db.prepare("INSERT INTO series_sizes (series_id, bucket_ms, layout) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET layout = excluded.layout").run(seriesId, bucketMs, layout);
+}

@@ -1,0 +1,43 @@
+import { compileLayout } from "../aggregate/index.js";
+import type { StateLayout } from "../aggregate/types.js";
+import type { SeriesRecord } from "../store/series-registry.js";
+import type { SeriesDef } from "./derive.js";
+import { layoutSignature } from "./layout-signature.js";
+
+/** A series ready to run: its store id and one compiled state layout per bucket size. */
+export interface CompiledSeries {
+  readonly id: number;
+  readonly def: SeriesDef;
+  readonly sizes: readonly CompiledSize[];
+}
+
+export interface CompiledSize {
+  readonly bucketMs: number;
+  readonly retentionMs: number;
+  readonly layout: StateLayout;
+  /** What the buckets hold; recorded in the store when they are written. */
+  readonly signature: string;
+}
+
+/** Pairs each definition with its registered id; definitions the store does not know are skipped. */
+export function compileSeries(defs: readonly SeriesDef[], records: ReadonlyMap<string, SeriesRecord>): CompiledSeries[] {
+  const out: CompiledSeries[] = [];
+  for (const def of defs) {
+    const record = records.get(def.identity);
+    if (record === undefined) continue;
+    out.push({
+      id: record.id,
+      def,
+      sizes: def.sizes.map((size) => ({ bucketMs: size.bucketMs, retentionMs: size.retentionMs, layout: compileLayout(size.specs), signature: layoutSignature(def, size) })),
+    });
+  }
+  return out;
+}
+
+/**
+ * Stale buckets (SPEC 3): those ending at or before `T - retention - bucket`, with T the
+ * latest event time the series has seen. Returns that cutoff.
+ */
+export function retentionCutoff(maxEventTime: number, size: Pick<CompiledSize, "bucketMs" | "retentionMs">): number {
+  return maxEventTime - size.retentionMs - size.bucketMs;
+}

@@ -1,0 +1,112 @@
+import type { Statement } from "better-sqlite3";
+import type { Db } from "./open-store.js";
+
+/**
+ * A bucket record: the state of all of a series' aggregations at one size, for one group
+ * key. Key values are non-empty strings ('' marks an unused key column).
+ */
+export interface BucketRecord {
+  /** Group key values in the series' group-key order (1 to 4 of them). */
+  readonly keys: readonly string[];
+  readonly start: number;
+  readonly rows: number;
+  readonly state: Uint8Array;
+}
+
+const KEY_COLUMNS = ["k0", "k1", "k2", "k3"] as const;
+
+/** Pads a group key to the four key columns ('' where unused). */
+function padKeys(keys: readonly string[]): [string, string, string, string] {
+  return [keys[0] ?? "", keys[1] ?? "", keys[2] ?? "", keys[3] ?? ""];
+}
+
+interface RawBucket {
+  k0: string;
+  k1: string;
+  k2: string;
+  k3: string;
+  start: number;
+  rows: number;
+  state: Uint8Array;
+}
+
+/**
+ * The bucket table, one record per (series, bucket size, group key, bucket start).
+ * Reads for one entity are index range scans from any key position: k0 through the
+ * primary key, k1..k3 through their own indexes.
+ */
+export class BucketTable {
+  private readonly getOne;
+  private readonly putOne;
+  private readonly deleteOne;
+  private readonly reads = new Map<string, Statement>();
+
+  constructor(private readonly db: Db) {
+    this.getOne = db.prepare<[number, number, string, string, string, string, number], { rows: number; state: Uint8Array }>(
+      "SELECT rows, state FROM buckets WHERE series_id = ? AND bucket_ms = ? AND k0 = ? AND k1 = ? AND k2 = ? AND k3 = ? AND start = ?",
+    );
+    this.putOne = db.prepare<[number, number, string, string, string, string, number, number, Uint8Array]>(
+      "INSERT INTO buckets (series_id, bucket_ms, k0, k1, k2, k3, start, rows, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET rows = excluded.rows, state = excluded.state",
+    );
+    this.deleteOne = db.prepare<[number, number, string, string, string, string, number]>(
+      "DELETE FROM buckets WHERE series_id = ? AND bucket_ms = ? AND k0 = ? AND k1 = ? AND k2 = ? AND k3 = ? AND start = ?",
+    );
+  }
+
+  get(seriesId: number, bucketMs: number, keys: readonly string[], start: number): { rows: number; state: Uint8Array } | undefined {
+    return this.getOne.get(seriesId, bucketMs, ...padKeys(keys), start);
+  }
+
+  put(seriesId: number, bucketMs: number, keys: readonly string[], start: number, rows: number, state: Uint8Array): void {
+    this.putOne.run(seriesId, bucketMs, ...padKeys(keys), start, rows, state);
+  }
+
+  delete(seriesId: number, bucketMs: number, keys: readonly string[], start: number): void {
+    this.deleteOne.run(seriesId, bucketMs, ...padKeys(keys), start);
+  }
+
+  /**
+   * Buckets whose group key has `value` at position `keyIndex` and whose start lies in
+   * [firstStart, lastStart], ordered by start. For a one-key series this is one range scan.
+   */
+  read(seriesId: number, bucketMs: number, keyCount: number, keyIndex: number, value: string, firstStart: number, lastStart: number): BucketRecord[] {
+    const rows = this.readStatement(keyCount, keyIndex).all(seriesId, bucketMs, value, firstStart, lastStart) as RawBucket[];
+    return rows.map((r) => ({ keys: [r.k0, r.k1, r.k2, r.k3].slice(0, keyCount), start: r.start, rows: r.rows, state: r.state }));
+  }
+
+  /** Every bucket of a (series, size) with start in [from, to), in key order (for backfill and checks). */
+  *scan(seriesId: number, bucketMs: number, keyCount: number, from = -Number.MAX_SAFE_INTEGER, to = Number.MAX_SAFE_INTEGER): IterableIterator<BucketRecord> {
+    const statement = this.db.prepare<[number, number, number, number], RawBucket>(
+      "SELECT k0, k1, k2, k3, start, rows, state FROM buckets WHERE series_id = ? AND bucket_ms = ? AND start >= ? AND start < ? ORDER BY k0, k1, k2, k3, start",
+    );
+    for (const r of statement.iterate(seriesId, bucketMs, from, to)) yield { keys: [r.k0, r.k1, r.k2, r.k3].slice(0, keyCount), start: r.start, rows: r.rows, state: r.state };
+  }
+
+  /** Deletes a (series, size)'s buckets with start in [from, to); returns how many. */
+  deleteRange(seriesId: number, bucketMs: number, from: number, to: number): number {
+    return this.db.prepare("DELETE FROM buckets WHERE series_id = ? AND bucket_ms = ? AND start >= ? AND start < ?").run(seriesId, bucketMs, from, to).changes;
+  }
+
+  /** Retention: deletes buckets that end at or before `cutoff`; returns how many. */
+  deleteEndingBy(seriesId: number, bucketMs: number, cutoff: number): number {
+    return this.db.prepare("DELETE FROM buckets WHERE series_id = ? AND bucket_ms = ? AND start + bucket_ms <= ?").run(seriesId, bucketMs, cutoff).changes;
+  }
+
+  private readStatement(keyCount: number, keyIndex: number): Statement {
+    const column = KEY_COLUMNS[keyIndex];
+    if (column === undefined) throw new RangeError(`key index ${keyIndex} out of range`);
+    const cacheKey = `${keyCount}:${column}`;
+    let statement = this.reads.get(cacheKey);
+    if (statement === undefined) {
+      // A one-key series pins the unused columns, so the primary key is one range scan on
+      // start; k1..k3 carry `<> ''` so SQLite picks their partial indexes.
+      const partial = keyCount === 1 ? " AND k1 = '' AND k2 = '' AND k3 = ''" : keyIndex === 0 ? "" : ` AND ${column} <> ''`;
+      statement = this.db.prepare(
+        `SELECT k0, k1, k2, k3, start, rows, state FROM buckets WHERE series_id = ? AND bucket_ms = ? AND ${column} = ?${partial} AND start >= ? AND start <= ? ORDER BY start`,
+      );
+      this.reads.set(cacheKey, statement);
+    }
+    return statement;
+  }
+}
+

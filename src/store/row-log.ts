@@ -1,0 +1,96 @@
+import type { Row } from "../aggregate/types.js";
+import type { Statement } from "better-sqlite3";
+import type { Db } from "./open-store.js";
+
+/** A logged row: its key, event time (epoch ms) and canonical JSON content. */
+export interface LoggedRow {
+  readonly pk: string;
+  readonly ts: number;
+  readonly data: string;
+}
+
+export type UpsertOutcome =
+  | { readonly kind: "inserted" }
+  | { readonly kind: "duplicate" }
+  | { readonly kind: "replaced"; readonly previous: LoggedRow };
+
+/**
+ * The row log: every ingested row, keyed by (namespace, primary key). Re-sending a row
+ * with the same content is a no-op; with other content it replaces the row and reports
+ * the previous one so its buckets can be corrected.
+ */
+export class RowLog {
+  private readonly selectOne;
+  private readonly insertOne;
+  private readonly replaceOne;
+  private readonly rangeStatements = new Map<string, Statement>();
+
+  constructor(private readonly db: Db) {
+    this.selectOne = db.prepare<[string, string], { ts: number; data: string }>("SELECT ts, data FROM rows WHERE namespace = ? AND pk = ?");
+    this.insertOne = db.prepare<[string, string, number, string]>("INSERT INTO rows (namespace, pk, ts, data) VALUES (?, ?, ?, ?)");
+    this.replaceOne = db.prepare<[number, string, string, string]>("UPDATE rows SET ts = ?, data = ? WHERE namespace = ? AND pk = ?");
+  }
+
+  upsert(namespace: string, pk: string, ts: number, data: string): UpsertOutcome {
+    const existing = this.selectOne.get(namespace, pk);
+    if (existing === undefined) {
+      this.insertOne.run(namespace, pk, ts, data);
+      return { kind: "inserted" };
+    }
+    if (existing.data === data) return { kind: "duplicate" };
+    this.replaceOne.run(ts, data, namespace, pk);
+    return { kind: "replaced", previous: { pk, ts: existing.ts, data: existing.data } };
+  }
+
+  /**
+   * Rows of `namespace` with `from <= ts < to`, oldest first; with `key`, only rows whose
+   * feature `key.feature` equals `key.value` (served by a per-key expression index).
+   */
+  *range(namespace: string, from: number, to: number, key?: { feature: string; value: string }): IterableIterator<LoggedRow> {
+    const statement = this.rangeStatement(key?.feature ?? null);
+    const params = key === undefined ? [namespace, from, to] : [namespace, key.value, from, to];
+    yield* statement.iterate(...params) as IterableIterator<LoggedRow>;
+  }
+
+  /** How many rows `range` would yield, without reading them. */
+  count(namespace: string, from: number, to: number): number {
+    const row = this.db.prepare<[string, number, number], { n: number }>("SELECT count(*) AS n FROM rows WHERE namespace = ? AND ts >= ? AND ts < ?").get(namespace, from, to);
+    return row?.n ?? 0;
+  }
+
+  private rangeStatement(feature: string | null): Statement {
+    const cacheKey = feature ?? "";
+    let statement = this.rangeStatements.get(cacheKey);
+    if (statement === undefined) {
+      statement =
+        feature === null
+          ? this.db.prepare("SELECT pk, ts, data FROM rows WHERE namespace = ? AND ts >= ? AND ts < ? ORDER BY ts, pk")
+          : this.db.prepare(`SELECT pk, ts, data FROM rows WHERE namespace = ? AND ${keyExpression(feature)} = ? AND ts >= ? AND ts < ? ORDER BY ts, pk`);
+      this.rangeStatements.set(cacheKey, statement);
+    }
+    return statement;
+  }
+}
+
+/** The SQL expression a per-key index is built on; queries must use the same text. */
+function keyExpression(feature: string): string {
+  if (!/^[a-z][a-z0-9_]*$/.test(feature)) throw new Error(`not a feature name: ${feature}`);
+  return `CAST(json_extract(data, '$.${feature}') AS TEXT)`;
+}
+
+/**
+ * Indexes the row log by (namespace, key feature, time) so one entity's rows are a range
+ * scan. Not a partial index: SQLite cannot match a partial index's WHERE to a bound parameter.
+ */
+export function ensureRowKeyIndexes(db: Db, namespace: string, features: Iterable<string>): void {
+  for (const feature of features) {
+    const name = `rows_by_${namespace}_${feature}`;
+    if (!/^[a-z0-9_]+$/.test(name)) continue;
+    db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON rows (namespace, ${keyExpression(feature)}, ts)`);
+  }
+}
+
+/** Parses a logged row's content. */
+export function parseRow(data: string): Row {
+  return JSON.parse(data) as Row;
+}
