@@ -11,12 +11,17 @@ export interface GlobalOptions {
 
 /** Where the feature project is: --project, AGG_PROJECT, or ./features. */
 export function projectDir(io: Io, options: GlobalOptions): string {
-  return resolve(io.cwd, options.project ?? io.env.AGG_PROJECT ?? "features");
+  return resolve(io.cwd, options.project ?? nonEmpty(io.env.AGG_PROJECT) ?? "features");
 }
 
 /** Where the store is: --store, AGG_STORE, or .agg/store.db next to the feature project. */
 export function storePath(io: Io, options: GlobalOptions): string {
-  const explicit = options.store ?? io.env.AGG_STORE;
-  if (explicit !== undefined && explicit !== "") return resolve(io.cwd, explicit);
+  const explicit = options.store ?? nonEmpty(io.env.AGG_STORE);
+  if (explicit !== undefined) return resolve(io.cwd, explicit);
   return join(dirname(projectDir(io, options)), ".agg", "store.db");
+}
+
+/** An empty environment variable counts as unset. */
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
 }

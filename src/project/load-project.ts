@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { AggError } from "../errors.js";
 import { collect } from "./collect.js";
 import { discoverFeatureFiles, isDirectory } from "./discover.js";
@@ -31,7 +31,7 @@ export async function loadProject(source: ProjectSource): Promise<LoadResult> {
   }
   const collected = collect(await source.load());
   problems.push(...collected.problems);
-  const namespaces = validateNamespaces(collected.namespaces, problems);
+  const namespaces = validateNamespaces(collected.namespaces, problems, displayBase(source.root));
   const windowed = validateWindowed(collected.namespaces, namespaces, problems);
   const streams = validateStreams(collected.streams, namespaces, problems);
   const offlineSources = validateOfflineSources(collected.offlineSources, namespaces, problems);
@@ -41,8 +41,13 @@ export async function loadProject(source: ProjectSource): Promise<LoadResult> {
 /** For every command but `check`: a project with any problem is an error (exit 2). */
 export async function loadValidProject(source: ProjectSource): Promise<Project> {
   const { project, problems } = await loadProject(source);
-  if (problems.length > 0) throw projectError(problems, source.root);
+  if (problems.length > 0) throw projectError(problems, displayBase(source.root));
   return project;
+}
+
+/** Locations are shown relative to the project's parent folder: `features/user.ts:12`. */
+export function displayBase(root: string): string {
+  return dirname(root);
 }
 
 export function projectError(problems: readonly Problem[], root: string): AggError {

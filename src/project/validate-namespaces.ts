@@ -1,12 +1,12 @@
 import type { NamespaceSpec } from "../dsl/features.js";
 import type { NamespaceModel, ScalarModel } from "./model.js";
-import { problem, type Problem } from "./problem.js";
+import { formatSite, problem, type Problem } from "./problem.js";
 
 const NAME = /^[a-z][a-z0-9_]*$/;
 const KINDS = new Set(["string", "int", "float", "bool", "datetime"]);
 
 /** Namespaces by name, plus every problem with names, keys, event times and references. */
-export function validateNamespaces(declared: readonly { spec: NamespaceSpec; file: string }[], problems: Problem[]): Map<string, NamespaceModel> {
+export function validateNamespaces(declared: readonly { spec: NamespaceSpec; file: string }[], problems: Problem[], base: string): Map<string, NamespaceModel> {
   const namespaces = new Map<string, NamespaceModel>();
   for (const { spec, file } of declared) {
     const site = spec.site ?? { file, line: 1, column: 1 };
@@ -15,12 +15,14 @@ export function validateNamespaces(declared: readonly { spec: NamespaceSpec; fil
     }
     const previous = namespaces.get(spec.name);
     if (previous !== undefined) {
-      problems.push(problem("duplicate-name", `namespace "${spec.name}" is declared twice (also at ${previous.site?.file ?? "?"}:${previous.site?.line ?? "?"})`, site, { hint: "namespace names must be unique in the project; rename or remove one" }));
+      problems.push(problem("duplicate-name", `namespace "${spec.name}" is declared twice (also at ${formatSite(previous.site, base)})`, site, { hint: "namespace names must be unique in the project; rename or remove one" }));
       continue;
     }
     const scalars: ScalarModel[] = [];
     for (const column of spec.columns) {
-      if (!NAME.test(column.name)) {
+      if (column.name.includes("__")) {
+        problems.push(problem("bad-name", `feature name "${spec.name}.${column.name}" contains "__"`, site, { subject: `${spec.name}.${column.name}`, hint: '"__" separates a window in names like user.txn_sum__86400__; use a single "_"' }));
+      } else if (!NAME.test(column.name)) {
         problems.push(problem("bad-name", `feature name "${spec.name}.${column.name}" is not lower snake case`, site, { subject: `${spec.name}.${column.name}` }));
       }
       if (column.kind !== "scalar") continue;
@@ -32,7 +34,9 @@ export function validateNamespaces(declared: readonly { spec: NamespaceSpec; fil
     }
     namespaces.set(spec.name, { name: spec.name, site, scalars, ...keys(spec.name, scalars, site, problems) });
   }
-  for (const ns of namespaces.values()) checkReferences(ns, namespaces, problems);
+  // A file that failed to load may hold the referenced namespace: do not guess.
+  const loadFailed = problems.some((p) => p.code === "load-failed");
+  for (const ns of namespaces.values()) checkReferences(ns, namespaces, problems, loadFailed);
   return namespaces;
 }
 
@@ -49,12 +53,13 @@ function keys(name: string, scalars: readonly ScalarModel[], site: NamespaceMode
   return { primaryKey: primaries[0]?.name ?? null, featureTime: times[0]?.name ?? fallbackTime?.name ?? null };
 }
 
-function checkReferences(ns: NamespaceModel, namespaces: ReadonlyMap<string, NamespaceModel>, problems: Problem[]): void {
+function checkReferences(ns: NamespaceModel, namespaces: ReadonlyMap<string, NamespaceModel>, problems: Problem[], loadFailed: boolean): void {
   for (const scalar of ns.scalars) {
     if (scalar.references === null) continue;
     const [target, feature, ...rest] = scalar.references.split(".");
     const targetNs = namespaces.get(target ?? "");
     const subject = `${ns.name}.${scalar.name}`;
+    if (targetNs === undefined && loadFailed) continue;
     if (rest.length > 0 || feature === undefined || targetNs === undefined || !targetNs.scalars.some((s) => s.name === feature)) {
       const known = [...namespaces.values()].flatMap((n) => (n.primaryKey ? [`${n.name}.${n.primaryKey}`] : []));
       problems.push(problem("unknown-reference", `${subject} references "${scalar.references}", which is not a feature of this project`, scalar.site ?? ns.site, { subject, hint: known.length ? `reference a primary key, one of: ${known.join(", ")}` : "declare the referenced namespace first" }));

@@ -1,0 +1,78 @@
+import { cpSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { REPO, runAgg, sampleWorkspace, tempDir } from "../helpers/cli.js";
+
+const fixtures = join(REPO, "test", "fixtures", "projects");
+
+/** Copies a fixture project to <tmp>/features and runs agg there. */
+function run(fixture: string, args: string[]) {
+  const cwd = tempDir();
+  cpSync(join(fixtures, fixture), join(cwd, "features"), { recursive: true });
+  return { cwd, ...runAgg(args, { cwd }) };
+}
+
+// One problem per fixture: where it is reported and what it says.
+const CASES: [fixture: string, where: string, message: string][] = [
+  ["unknown-reference", "features/transaction.ts:5", 'transaction.user_id references "usr.id", which is not a feature of this project'],
+  ["missing-join-key", "features/user.ts:6", 'user.txn_sum: no feature of "transaction" references "user.id", so there is no join key'],
+  ["ambiguous-join-key", "features/user.ts:6", 'user.txn_sum: several features of "transaction" reference "user.id" (user_id, payer_id), so the join key is ambiguous'],
+  ["bad-duration", "features/user.ts:6", 'invalid window "1.5h" in user.txn_sum: decimals are not allowed; write "1h30m"'],
+  ["bad-cron", "features/user.ts:6", 'invalid backfillSchedule "61 * * * *" in user.txn_sum'],
+  ["bucket-longer-than-window", "features/user.ts:6", 'bucket "1d" of user.txn_sum is longer than its window "1h"'],
+  ["window-two-buckets", "features/user.ts:6", 'window "1d" of user.txn_sum is listed under two bucket sizes ("1h" and "2h")'],
+  ["duplicate-namespace", "features/user.ts:3", 'namespace "user" is declared twice (also at features/customer.ts:4)'],
+  ["syntax-error", "features/user.ts:4", "cannot load this file: ParseError: Unexpected token"],
+  ["import-error", "features/user.ts:2", "cannot load this file: Cannot find module './helpers.js'"],
+  ["throws-at-load", "features/user.ts:4", "cannot load this file: settings.json is missing"],
+  ["too-many-buckets", "features/user.ts:6", 'window "all" of user.txn_sum spans 52,560,000 buckets of "1m"; at most 100,000 are allowed'],
+];
+
+describe("agg check", () => {
+  test.each(CASES)("%s: reported with file:line, exit 2", (fixture, where, message) => {
+    const result = run(fixture, ["check"]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain(`${where}: error ${message}`);
+    expect(result.stderr).toContain("hint:");
+    expect(result.stderr).not.toMatch(/\n\s+at .*\.js:\d+/); // no stack trace
+  });
+
+  test("every command refuses a broken project the same way, and never touches the store", () => {
+    for (const args of [["list"], ["query", "--feature", "user.txn_sum", "--id", "u1"], ["ingest", "--source", "transactions"], ["backfill"]]) {
+      const result = run("bad-duration", args);
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stderr).toContain('features/user.ts:6: invalid window "1.5h"');
+      expect(existsSync(join(result.cwd, ".agg"))).toBe(false);
+    }
+  });
+
+  test("all problems are reported at once", () => {
+    const result = run("many-problems", ["check"]);
+    expect(result.code).toBe(2);
+    const errors = result.stderr.split("\n").filter((l) => l.includes(": error "));
+    expect(errors).toEqual([
+      'features/transaction.ts:5: error transaction.user_id references "user.uid", which is not a feature of this project',
+      'features/user.ts:6: error invalid window "2x" in user.txn_sum: unknown unit "x"; allowed units are w, d, h, m, s, ms',
+      'features/user.ts:6: error user.txn_sum: no feature of "transaction" references "user.id", so there is no join key',
+      'features/user.ts:6: error invalid backfillSchedule "every hour" in user.txn_sum: a cron expression has 5 fields, this has 2',
+    ]);
+    expect(result.stderr).toContain("4 problems found");
+  });
+
+  test("--json lists the problems as data", () => {
+    const result = run("bad-cron", ["check", "--json"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe("");
+    const report = JSON.parse(result.stdout) as { ok: boolean; problems: { where: string; code: string; subject: string }[] };
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([expect.objectContaining({ where: "features/user.ts:6", code: "bad-schedule", subject: "user.txn_sum" })]);
+  });
+
+  test("a valid project passes with a summary", () => {
+    const cwd = sampleWorkspace();
+    const result = runAgg(["check"], { cwd });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^ok 4 files, 3 namespaces, 9 windowed features, 4 series, 1 stream resolvers, 1 offline sources/);
+  });
+});

@@ -1,0 +1,25 @@
+import { describe, expect, test } from "vitest";
+import { runAgg, tempDir } from "../helpers/cli.js";
+
+describe("the agg program", () => {
+  test("--help lists every command and exits 0", () => {
+    const result = runAgg(["--help"], { cwd: tempDir() });
+    expect(result.code).toBe(0);
+    for (const command of ["aggregate", "list", "backfill", "ingest", "query", "check", "init"]) expect(result.stdout).toContain(command);
+  });
+
+  test.each([["list"], ["aggregate", "backfill"], ["aggregate", "jobs"], ["aggregate", "schedule"], ["ingest"], ["query"], ["check"], ["init"]])("agg %s --help shows an example", (...command) => {
+    const result = runAgg([...command, "--help"], { cwd: tempDir() });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Examples:");
+  });
+
+  test("an unknown command or option is a usage error (exit 2)", () => {
+    const unknown = runAgg(["frobnicate"], { cwd: tempDir() });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown command 'frobnicate'");
+    const option = runAgg(["list", "--frob"], { cwd: tempDir() });
+    expect(option.code).toBe(2);
+    expect(option.stderr).toContain("unknown option '--frob'");
+  });
+});
