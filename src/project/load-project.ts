@@ -33,8 +33,8 @@ export async function loadProject(source: ProjectSource): Promise<LoadResult> {
   problems.push(...collected.problems);
   const namespaces = validateNamespaces(collected.namespaces, problems, displayBase(source.root));
   const windowed = validateWindowed(collected.namespaces, namespaces, problems);
-  const streams = validateStreams(collected.streams, namespaces, problems);
-  const offlineSources = validateOfflineSources(collected.offlineSources, namespaces, problems);
+  const streams = validateStreams(collected.streams, namespaces, problems, displayBase(source.root));
+  const offlineSources = validateOfflineSources(collected.offlineSources, namespaces, problems, displayBase(source.root));
   return { project: { root: source.root, namespaces, windowed, streams, offlineSources }, problems };
 }
 

@@ -20,10 +20,11 @@ export function validateNamespaces(declared: readonly { spec: NamespaceSpec; fil
     }
     const scalars: ScalarModel[] = [];
     for (const column of spec.columns) {
+      const columnSite = (column.kind === "scalar" ? column.scalar.site : column.windowed.site) ?? site;
       if (column.name.includes("__")) {
-        problems.push(problem("bad-name", `feature name "${spec.name}.${column.name}" contains "__"`, site, { subject: `${spec.name}.${column.name}`, hint: '"__" separates a window in names like user.txn_sum__86400__; use a single "_"' }));
+        problems.push(problem("bad-name", `feature name "${spec.name}.${column.name}" contains "__"`, columnSite, { subject: `${spec.name}.${column.name}`, hint: '"__" separates a window in names like user.txn_sum__86400__; use a single "_"' }));
       } else if (!NAME.test(column.name)) {
-        problems.push(problem("bad-name", `feature name "${spec.name}.${column.name}" is not lower snake case`, site, { subject: `${spec.name}.${column.name}` }));
+        problems.push(problem("bad-name", `feature name "${spec.name}.${column.name}" is not lower snake case`, columnSite, { subject: `${spec.name}.${column.name}` }));
       }
       if (column.kind !== "scalar") continue;
       if (!KINDS.has(column.scalar.kind)) {

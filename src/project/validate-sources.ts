@@ -1,17 +1,17 @@
 import type { OfflineSourceSpec } from "../dsl/offline-source.js";
 import type { StreamSpec } from "../dsl/stream.js";
 import type { NamespaceModel, OfflineSourceModel, StreamModel } from "./model.js";
-import { problem, type Problem } from "./problem.js";
+import { formatSite, problem, type Problem } from "./problem.js";
 
 /** Stream resolvers by source name. */
-export function validateStreams(declared: readonly { spec: StreamSpec; file: string }[], namespaces: ReadonlyMap<string, NamespaceModel>, problems: Problem[]): Map<string, StreamModel> {
+export function validateStreams(declared: readonly { spec: StreamSpec; file: string }[], namespaces: ReadonlyMap<string, NamespaceModel>, problems: Problem[], base: string): Map<string, StreamModel> {
   const streams = new Map<string, StreamModel>();
   for (const { spec, file } of declared) {
     const site = spec.site ?? { file, line: 1, column: 1 };
     const subject = `stream "${spec.source}"`;
     const before = problems.length;
     if (typeof spec.source !== "string" || spec.source === "") problems.push(problem("bad-stream", "a stream resolver has no source name", site, { hint: 'write source: "transactions"' }));
-    else if (streams.has(spec.source)) problems.push(problem("duplicate-name", `${subject} is declared twice (also in ${streams.get(spec.source)!.file})`, site, { hint: "source names must be unique; rename one" }));
+    else if (streams.has(spec.source)) problems.push(problem("duplicate-name", `${subject} is declared twice (also at ${formatSite(streams.get(spec.source)!.site, base)})`, site, { hint: "source names must be unique; rename one" }));
     if (typeof spec.message?.["~standard"]?.validate !== "function") problems.push(problem("bad-stream", `${subject}: message is not a schema`, site, { hint: "pass a zod schema (or any Standard Schema), e.g. message: z.object({ ... })" }));
     if (typeof spec.resolve !== "function") problems.push(problem("bad-stream", `${subject}: resolve is not a function`, site, { hint: "write resolve: (m) => ({ ...row }) " }));
     const output = namespaces.get(spec.output);
@@ -24,14 +24,14 @@ export function validateStreams(declared: readonly { spec: StreamSpec; file: str
 }
 
 /** Offline sources by name. */
-export function validateOfflineSources(declared: readonly { spec: OfflineSourceSpec; file: string }[], namespaces: ReadonlyMap<string, NamespaceModel>, problems: Problem[]): Map<string, OfflineSourceModel> {
+export function validateOfflineSources(declared: readonly { spec: OfflineSourceSpec; file: string }[], namespaces: ReadonlyMap<string, NamespaceModel>, problems: Problem[], base: string): Map<string, OfflineSourceModel> {
   const sources = new Map<string, OfflineSourceModel>();
   for (const { spec, file } of declared) {
     const site = spec.site ?? { file, line: 1, column: 1 };
     const subject = `offline source "${spec.name}"`;
     const before = problems.length;
     if (typeof spec.name !== "string" || spec.name === "") problems.push(problem("bad-source", "an offline source has no name", site, { hint: 'write name: "warehouse"' }));
-    else if (sources.has(spec.name)) problems.push(problem("duplicate-name", `${subject} is declared twice (also in ${sources.get(spec.name)!.file})`, site, { hint: "source names must be unique; rename one" }));
+    else if (sources.has(spec.name)) problems.push(problem("duplicate-name", `${subject} is declared twice (also at ${formatSite(sources.get(spec.name)!.site, base)})`, site, { hint: "source names must be unique; rename one" }));
     if (spec.input === null) problems.push(problem("bad-source", `${subject} names no input`, site, { hint: 'add sqlite: { path, query }, csv: "file.csv" or ndjson: "file.ndjson"' }));
     const output = namespaces.get(spec.output);
     if (output === undefined) problems.push(problem("unknown-reference", `${subject}: output is not an exported namespace`, site, { hint: "export the namespace and pass it as output" }));

@@ -46,7 +46,7 @@ function validateOne(owner: NamespaceModel, name: string, spec: WindowedSpec, na
     return null;
   }
   const aggregated = featureName === "*" ? null : (source.scalars.find((s) => s.name === featureName) ?? null);
-  if (featureName !== "*" && aggregated === null) fail("unknown-reference", `${fqn} aggregates "${node.feature}", which is not a scalar feature of "${sourceName}"`);
+  if (featureName !== "*" && aggregated === null) fail("unknown-reference", `${fqn} aggregates "${node.feature}", which is not a scalar feature of "${sourceName}"`, "aggregate a scalar feature; windowed features cannot be aggregated again");
   if (aggregated !== null && NUMERIC.has(node.fn) && aggregated.kind !== "int" && aggregated.kind !== "float") {
     fail("bad-expression", `${fqn} takes ${node.fn}() of "${node.feature}", a ${aggregated.kind} feature`, "numeric aggregations need an int or float feature");
   }
@@ -62,18 +62,18 @@ function validateOne(owner: NamespaceModel, name: string, spec: WindowedSpec, na
   if (windows.length === 0) fail("bad-window", `${fqn} declares no window`, 'list at least one window: windowed("7d", { ... })');
   const seen = new Set<number>();
   for (const w of valid) {
-    if (seen.has(w.ms)) fail("bad-window", `${fqn} lists window "${w.text}" twice`);
+    if (seen.has(w.ms)) fail("bad-window", `${fqn} lists window "${w.text}" twice`, "list each window once");
     seen.add(w.ms);
   }
 
   const joinKey = findJoinKey(owner, source, spec.on, fqn, fail);
   const groupBy = spec.groupBy.map((ref) => {
-    if (!isFeatureOf(ref, source)) fail("unknown-reference", `${fqn} groups by "${ref}", which is not a feature of "${sourceName}"`);
+    if (!isFeatureOf(ref, source)) fail("unknown-reference", `${fqn} groups by "${ref}", which is not a feature of "${sourceName}"`, `group by features of the aggregated namespace "${sourceName}"`);
     return ref.split(".")[1] ?? "";
   });
   if (spec.kind === "groupByWindowed" && groupBy.length === 0) fail("bad-expression", `${fqn} has no groupBy keys`, "write groupBy: [Transaction.merchant_id]");
   if (joinKey !== null && groupBy.includes(joinKey)) fail("join-key", `${fqn} groups by its own join key "${sourceName}.${joinKey}"`, "group by another feature; the join key is always part of the group");
-  if (groupBy.length + 1 > MAX_GROUP_KEYS) fail("bad-expression", `${fqn} has ${groupBy.length + 1} group keys; at most ${MAX_GROUP_KEYS} are supported`);
+  if (groupBy.length + 1 > MAX_GROUP_KEYS) fail("bad-expression", `${fqn} has ${groupBy.length + 1} group keys; at most ${MAX_GROUP_KEYS} are supported`, "group by fewer features");
 
   const materialization = spec.materialization === null ? null : validateMaterialization(spec.materialization, valid, site, fqn, problems);
   if (problems.length > before || joinKey === null) return null;
@@ -113,7 +113,7 @@ function windowMs(text: string, fqn: string, site: Site | null, problems: Proble
 
 function aggSpec(node: AggNode, fqn: string, sourceName: string, source: NamespaceModel, fail: (code: Problem["code"], message: string, hint?: string) => void): AggSpec {
   const positive = (value: number | undefined, what: string) => {
-    if (value === undefined || !Number.isInteger(value) || value < 1 || value > 10_000) fail("bad-expression", `${fqn}: ${what} must be a whole number from 1 to 10000, got ${String(value)}`);
+    if (value === undefined || !Number.isInteger(value) || value < 1 || value > 10_000) fail("bad-expression", `${fqn}: ${what} must be a whole number from 1 to 10000, got ${String(value)}`, `write e.g. ${what} = 5`);
   };
   switch (node.fn) {
     case "approxPercentile":
@@ -126,7 +126,7 @@ function aggSpec(node: AggNode, fqn: string, sourceName: string, source: Namespa
     case "maxByN": {
       positive(node.n, "n");
       const by = node.by ?? "";
-      if (!isFeatureOf(by, source)) fail("unknown-reference", `${fqn} orders by "${by}", which is not a feature of "${sourceName}"`);
+      if (!isFeatureOf(by, source)) fail("unknown-reference", `${fqn} orders by "${by}", which is not a feature of "${sourceName}"`, `order by a feature of "${sourceName}", e.g. its event time`);
       return { fn: node.fn, n: node.n ?? 1, by: by.split(".")[1] ?? "" };
     }
     default:

@@ -26,6 +26,20 @@ const CASES: [fixture: string, where: string, message: string][] = [
   ["import-error", "features/user.ts:2", "cannot load this file: Cannot find module './helpers.js'"],
   ["throws-at-load", "features/user.ts:4", "cannot load this file: settings.json is missing"],
   ["too-many-buckets", "features/user.ts:6", 'window "all" of user.txn_sum spans 52,560,000 buckets of "1m"; at most 100,000 are allowed'],
+  ["two-primary-keys", "features/transaction.ts:5", 'namespace "transaction" has 2 primary keys (id, user_id)'],
+  ["two-feature-times", "features/transaction.ts:8", 'namespace "transaction" has 2 event times (booked_at, ts)'],
+  ["no-event-time", "features/user.ts:6", 'user.txn_sum aggregates "transaction", which has no event time'],
+  ["numeric-on-string", "features/user.ts:7", 'user.cat_sum takes sum() of "transaction.category", a string feature'],
+  ["bad-percentile", "features/user.ts:6", "user.p150: approxPercentile(q) needs q between 0 and 1, got 1.5"],
+  ["bad-bucket-start", "features/user.ts:6", 'invalid bucketStart "midnight" in user.txn_sum: not a recognised time'],
+  ["bad-buffer", "features/user.ts:6", 'invalid continuousBufferDuration "2 hours ago" in user.txn_sum'],
+  ["groupby-other-namespace", "features/user.ts:7", 'user.by_self groups by "account.id", which is not a feature of "transaction"'],
+  ["filter-other-namespace", "features/user.ts:7", 'the filter of user.txn_sum reads "account.id", which is not a feature of "transaction"'],
+  ["double-underscore-name", "features/user.ts:6", 'feature name "user.txn__sum" contains "__"'],
+  ["bad-namespace-name", "features/transaction.ts:3", 'namespace name "Transaction" is not lower snake case'],
+  ["stream-without-schema", "features/streams.ts:5", 'stream "transactions": message is not a schema'],
+  ["duplicate-source", "features/streams.ts:7", 'stream "transactions" is declared twice (also at features/streams.ts:6)'],
+  ["offline-without-input", "features/sources.ts:5", 'offline source "warehouse" names no input'],
 ];
 
 describe("agg check", () => {
