@@ -1,0 +1,49 @@
+import { AggState, type StatePlan } from "./agg-state.js";
+import { ByteReader, corrupt } from "./byte-reader.js";
+import { ByteWriter } from "./byte-writer.js";
+
+/** Bumped when the byte layout changes, so an old store is refused rather than misread. */
+const FORMAT = 1;
+
+// One writer reused by every encode: encoding is synchronous and never re-entered.
+const scratch = new ByteWriter(256);
+
+/**
+ * Bytes: format, rows, then (when rows > 0) n and each present component in a fixed
+ * order. The layout, not the bytes, says which components are present, so there are no
+ * tags: a one-row sum+count+mean+min+max bucket takes about ten bytes.
+ */
+export function encodeState(s: AggState): Uint8Array {
+  const w = scratch.reset();
+  w.u8(FORMAT);
+  w.varint(s.rows);
+  if (s.rows === 0) return w.toBytes();
+  w.varint(s.n);
+  s.sum?.write(w);
+  s.extremes?.write(w);
+  s.moments?.write(w);
+  s.distinct?.write(w);
+  s.quantiles?.write(w);
+  s.heavy?.write(w);
+  for (const b of s.best) b.write(w);
+  return w.toBytes();
+}
+
+export function decodeState(plan: StatePlan, bytes: Uint8Array): AggState {
+  const r = new ByteReader(bytes);
+  const format = r.u8();
+  if (format !== FORMAT) throw corrupt(`unknown format ${format}`);
+  const s = new AggState(plan);
+  s.rows = r.varint();
+  if (s.rows === 0) return s;
+  s.n = r.varint();
+  s.sum?.read(r);
+  s.extremes?.read(r);
+  s.moments?.read(r);
+  s.distinct?.read(r);
+  s.quantiles?.read(r);
+  s.heavy?.read(r);
+  for (const b of s.best) b.read(r);
+  if (!r.done) throw corrupt("it has trailing bytes (was it written for other aggregations?)");
+  return s;
+}
