@@ -25,3 +25,10 @@ export function storePath(io: Io, options: GlobalOptions): string {
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }
+
+/** How long to wait for another process's lock: AGG_BUSY_TIMEOUT_MS, default 10 s. */
+export function storeOptions(io: Io): { busyTimeoutMs: number } {
+  const raw = nonEmpty(io.env.AGG_BUSY_TIMEOUT_MS);
+  const ms = raw === undefined ? NaN : Number(raw);
+  return { busyTimeoutMs: Number.isSafeInteger(ms) && ms >= 0 ? ms : 10_000 };
+}

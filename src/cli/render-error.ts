@@ -1,8 +1,12 @@
 import { EXIT_CODES, isAggError } from "../errors.js";
+import { isSqliteError, storeError } from "../store/store-error.js";
 import type { Io } from "./io.js";
 
 /** Prints an error for people (or as JSON with --json) and returns its exit code. */
 export function renderError(io: Io, error: unknown, options: { json: boolean; verbose: boolean }): number {
+  // SQLite errors raised after the store opened (a lock taken by another process, a
+  // full disk) get the same words as those raised while opening it.
+  if (isSqliteError(error)) error = storeError(error, "the store");
   if (isAggError(error)) {
     const code = EXIT_CODES[error.code];
     if (error.meta.reported === true) return code;

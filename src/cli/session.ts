@@ -2,7 +2,7 @@ import type { Project } from "../project/model.js";
 import type { SeriesDef } from "../series/derive.js";
 import type { Db } from "../store/open-store.js";
 import type { SeriesRecord } from "../store/series-registry.js";
-import { projectDir, storePath, type GlobalOptions } from "./context.js";
+import { projectDir, storeOptions, storePath, type GlobalOptions } from "./context.js";
 import type { Io } from "./io.js";
 
 /** A loaded, valid project with its series registered in an open store. */
@@ -17,13 +17,25 @@ export interface Session {
 
 /** Loads the project first: a broken project never opens (or creates) the store. */
 export async function openProjectAndStore(io: Io, options: GlobalOptions): Promise<Session> {
-  const project = await loadProjectFor(io, options);
+  return openStoreFor(io, options, await loadProjectFor(io, options));
+}
+
+export async function loadProjectFor(io: Io, options: GlobalOptions): Promise<Project> {
+  const { loadValidProject, projectSource } = await import("../project/load-project.js");
+  return loadValidProject(projectSource(projectDir(io, options)));
+}
+
+/**
+ * Opens the store for an already loaded project (for commands that check their own
+ * arguments against the project first, so a usage error never creates a store).
+ */
+export async function openStoreFor(io: Io, options: GlobalOptions, project: Project): Promise<Session> {
   const { deriveSeries } = await import("../series/derive.js");
   const { openDatabase } = await import("../store/open-store.js");
   const { registerSeries } = await import("../store/series-registry.js");
   const defs = deriveSeries(project);
   const path = storePath(io, options);
-  const db = openDatabase(path);
+  const db = openDatabase(path, storeOptions(io));
   try {
     const series = registerSeries(db, defs, io.now());
     return { project, defs, db, storePath: path, series, close: () => db.close() };
@@ -31,9 +43,4 @@ export async function openProjectAndStore(io: Io, options: GlobalOptions): Promi
     db.close();
     throw error;
   }
-}
-
-export async function loadProjectFor(io: Io, options: GlobalOptions): Promise<Project> {
-  const { loadValidProject, projectSource } = await import("../project/load-project.js");
-  return loadValidProject(projectSource(projectDir(io, options)));
 }

@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { AggError } from "../errors.js";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations.js";
+import { storeError } from "./store-error.js";
 
 export type Db = Database.Database;
 
@@ -56,21 +57,4 @@ function migrate(db: Db, path: string, readonly: boolean): void {
     for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
-}
-
-/** Maps SQLite's error codes to messages that say what to do. */
-export function storeError(error: unknown, path: string): unknown {
-  if (error instanceof AggError) return error;
-  const code = (error as { code?: string }).code ?? "";
-  const message = error instanceof Error ? error.message : String(error);
-  if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT") {
-    return new AggError("store", `the store at ${path} is not a valid agg store (${message})`, { hint: "restore it from a backup, or point at another store with --store PATH; nothing was changed" });
-  }
-  if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") {
-    return new AggError("store", `the store at ${path} is locked by another process`, { hint: "wait for the other agg process to finish, then run again; nothing was changed" });
-  }
-  if (code === "SQLITE_READONLY" || code === "SQLITE_CANTOPEN" || code === "SQLITE_PERM" || code === "SQLITE_IOERR_READ") {
-    return new AggError("store", `cannot write the store at ${path} (${message})`, { hint: "check the file and folder permissions, or point at another store with --store PATH" });
-  }
-  return error;
 }

@@ -1,0 +1,23 @@
+import { AggError } from "../errors.js";
+
+/** True for errors raised by SQLite (better-sqlite3's SqliteError). */
+export function isSqliteError(error: unknown): boolean {
+  return error instanceof Error && typeof (error as { code?: unknown }).code === "string" && (error as { code: string }).code.startsWith("SQLITE_");
+}
+
+/** Maps SQLite's and the file system's error codes to messages that say what to do. */
+export function storeError(error: unknown, path: string): unknown {
+  if (error instanceof AggError) return error;
+  const code = (error as { code?: string }).code ?? "";
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT") {
+    return new AggError("store", `the store at ${path} is not a valid agg store (${message})`, { hint: "restore it from a backup, or point at another store with --store PATH; nothing was changed" });
+  }
+  if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") {
+    return new AggError("store", `the store at ${path} is locked by another process`, { hint: "wait for the other agg process to finish, then run again; nothing was changed" });
+  }
+  if (["SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_IOERR_READ", "EEXIST", "ENOTDIR", "EACCES", "EROFS"].includes(code)) {
+    return new AggError("store", `cannot write the store at ${path} (${message})`, { hint: "check the file and folder permissions, or point at another store with --store PATH" });
+  }
+  return error;
+}
