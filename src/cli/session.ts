@@ -20,9 +20,10 @@ export async function openProjectAndStore(io: Io, options: GlobalOptions): Promi
   return openStoreFor(io, options, await loadProjectFor(io, options));
 }
 
-export async function loadProjectFor(io: Io, options: GlobalOptions): Promise<Project> {
+/** The valid project; `resolvers: true` when the command runs stream resolvers (ingest). */
+export async function loadProjectFor(io: Io, options: GlobalOptions, load: { resolvers?: boolean } = {}): Promise<Project> {
   const { loadValidProject, projectSource } = await import("../project/load-project.js");
-  return loadValidProject(projectSource(projectDir(io, options)));
+  return loadValidProject(projectSource(projectDir(io, options)), load);
 }
 
 /**

@@ -1,7 +1,6 @@
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createJiti } from "jiti";
 
 /** One feature file's exports, or why it could not be loaded. */
 export type LoadedModule =
@@ -46,6 +45,8 @@ export function jitiSource(root: string, files: readonly string[]): ProjectSourc
     async load() {
       // Stack traces of DSL calls then carry the .ts file's own lines.
       process.setSourceMapsEnabled(true);
+      // Imported here: a run served from the project cache never loads the TS loader.
+      const { createJiti } = await import("jiti");
       const jiti = createJiti(join(root, "noop.js"), {
         virtualModules: await virtualModules(root),
         fsCache: join(tmpdir(), "agg-jiti-cache"),

@@ -1,13 +1,10 @@
 import { dirname, resolve } from "node:path";
 import { AggError } from "../errors.js";
-import { collect } from "./collect.js";
 import { discoverFeatureFiles, isDirectory } from "./discover.js";
 import { jitiSource, type ProjectSource } from "./load-module.js";
 import type { Project } from "./model.js";
+import { readCachedProject, writeCachedProject } from "./project-cache.js";
 import { formatSite, problem, type Problem } from "./problem.js";
-import { validateNamespaces } from "./validate-namespaces.js";
-import { validateOfflineSources, validateStreams } from "./validate-sources.js";
-import { validateWindowed } from "./validate-windowed.js";
 
 export interface LoadResult {
   readonly project: Project;
@@ -29,6 +26,13 @@ export async function loadProject(source: ProjectSource): Promise<LoadResult> {
   if (source.files.length === 0) {
     problems.push(problem("empty-project", `no *.ts feature files in ${source.root}`, null, { hint: "add feature files, or create a starter project with `agg init`" }));
   }
+  // Validation pulls in cron-parser and friends: only needed when the cache misses.
+  const [{ collect }, { validateNamespaces }, { validateStreams, validateOfflineSources }, { validateWindowed }] = await Promise.all([
+    import("./collect.js"),
+    import("./validate-namespaces.js"),
+    import("./validate-sources.js"),
+    import("./validate-windowed.js"),
+  ]);
   const collected = collect(await source.load());
   problems.push(...collected.problems);
   const namespaces = validateNamespaces(collected.namespaces, problems, displayBase(source.root));
@@ -38,10 +42,19 @@ export async function loadProject(source: ProjectSource): Promise<LoadResult> {
   return { project: { root: source.root, namespaces, windowed, streams, offlineSources }, problems };
 }
 
-/** For every command but `check`: a project with any problem is an error (exit 2). */
-export async function loadValidProject(source: ProjectSource): Promise<Project> {
+/**
+ * For every command but `check`: a project with any problem is an error (exit 2).
+ * Without `resolvers`, a cached copy of the project's plain data may be returned (its
+ * `streams` map is then empty): only `ingest` runs stream resolvers.
+ */
+export async function loadValidProject(source: ProjectSource, options: { resolvers?: boolean } = {}): Promise<Project> {
+  if (options.resolvers !== true) {
+    const cached = readCachedProject(source);
+    if (cached !== null) return cached;
+  }
   const { project, problems } = await loadProject(source);
   if (problems.length > 0) throw projectError(problems, displayBase(source.root));
+  writeCachedProject(source, project);
   return project;
 }
 

@@ -12,6 +12,7 @@ export interface Project {
   readonly namespaces: ReadonlyMap<string, NamespaceModel>;
   /** Every windowed feature, in load order. */
   readonly windowed: readonly WindowedFeature[];
+  /** Empty when the project came from the cache without its resolvers (see loadValidProject). */
   readonly streams: ReadonlyMap<string, StreamModel>;
   readonly offlineSources: ReadonlyMap<string, OfflineSourceModel>;
 }

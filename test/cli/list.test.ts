@@ -139,3 +139,14 @@ test("the README's sample project lists without problems", () => {
   expect(rows.some((r) => r.dependentFeatures.includes("user.txn_sum_by_merchant") && r.dependentFeatures.includes("merchant.txn_sum_by_user"))).toBe(true);
 });
 
+
+test("the project cache never hides an edit: a file broken after a cached run is reported", () => {
+  const cwd = sampleWorkspace();
+  expect(runAgg(["list", "--json"], { cwd }).code).toBe(0);
+  expect(runAgg(["list", "--json"], { cwd }).code).toBe(0); // served from the cache
+  const user = join(cwd, "features", "user.ts");
+  writeFileSync(user, readFileSync(user, "utf8").replace('windowed("1d", "7d", "30d"', 'windowed("1d", "7x", "30d"'));
+  const result = runAgg(["list"], { cwd });
+  expect(result.code).toBe(2);
+  expect(result.stderr).toContain('features/user.ts:6: invalid window "7x"');
+});

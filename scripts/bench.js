@@ -1,0 +1,271 @@
+#!/usr/bin/env node
+// `npm run bench`: measures agg against side-by-side baselines on a deterministic data set
+// and writes bench-results.json. Timings live here, never in `npm test`.
+//
+//   node scripts/bench.js [--rows N] [--out FILE] [--keep]
+import { spawnSync } from "node:child_process";
+import { cpSync, createReadStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync, createWriteStream } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import Table from "cli-table3";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const args = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i === -1 ? fallback : args[i + 1];
+};
+const ROWS = Number(flag("--rows", "1000000"));
+const OUT = resolve(flag("--out", join(repo, "bench-results.json")));
+const work = join(repo, "bench-data");
+const DAY = 86_400_000;
+const START = Date.UTC(2024, 0, 1);
+const DAYS = 90;
+const USERS = 10_000;
+const MERCHANTS = 1_000;
+const AT = START + DAYS * DAY; // query time: the end of the data
+
+const log = (text) => process.stderr.write(`${text}\n`);
+const results = { machine: machine(), rows: ROWS, figures: {} };
+
+function machine() {
+  return { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` };
+}
+
+// ---------------------------------------------------------------------------- data set
+function seeded(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** 90 days of transactions in time order (with some late events); m0 is a heavy merchant. */
+async function generate(file) {
+  const random = seeded(7);
+  const out = createWriteStream(file);
+  const categories = ["food", "travel", "bars", "groceries", null];
+  let buffer = "";
+  for (let i = 0; i < ROWS; i++) {
+    const r = random();
+    // 35% of traffic goes to m0, 10% to m1, 5% to m2, the rest spread over all merchants.
+    const merchant = r < 0.35 ? 0 : r < 0.45 ? 1 : r < 0.5 ? 2 : Math.floor(random() * MERCHANTS);
+    const late = random() < 0.02 ? Math.floor(random() * 2 * DAY) : 0;
+    const ts = START + Math.floor((i / ROWS) * DAYS * DAY) - late;
+    buffer += `{"id":"t${i}","user_id":"u${Math.floor(random() * USERS)}","merchant_id":"m${merchant}","amount":${Math.round(random() * 50_000) / 100},"category":${JSON.stringify(categories[Math.floor(random() * categories.length)])},"ts":"${new Date(Math.max(START, ts)).toISOString()}"}\n`;
+    if (buffer.length > 1 << 20) {
+      if (!out.write(buffer)) await new Promise((r) => out.once("drain", r));
+      buffer = "";
+    }
+  }
+  out.end(buffer);
+  await new Promise((r) => out.once("finish", r));
+}
+
+// ---------------------------------------------------------------------------- helpers
+function agg(cwd, argv) {
+  const started = process.hrtime.bigint();
+  const hasTime = existsSync("/usr/bin/time");
+  const cmd = hasTime ? "/usr/bin/time" : process.execPath;
+  const full = hasTime ? ["-f", "__RSS_KB__ %M", process.execPath, join(repo, "bin", "agg.js"), ...argv] : [join(repo, "bin", "agg.js"), ...argv];
+  const result = spawnSync(cmd, full, { cwd, encoding: "utf8", maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: "1", CI: "1" } });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.status !== 0) throw new Error(`agg ${argv.join(" ")} failed (${result.status}):\n${result.stderr}`);
+  const rss = /__RSS_KB__ (\d+)/.exec(result.stderr);
+  return { seconds, stdout: result.stdout, rssMB: rss ? Number(rss[1]) / 1024 : null };
+}
+
+function percentile(sorted, q) {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+function timeEach(n, fn) {
+  const samples = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = process.hrtime.bigint();
+    fn(i);
+    samples[i] = Number(process.hrtime.bigint() - t) / 1000;
+  }
+  samples.sort();
+  return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99) };
+}
+
+// ---------------------------------------------------------------------------- 1. ingest
+async function ingestBaseline(file, dbFile) {
+  rmSync(dbFile, { force: true });
+  const db = new Database(dbFile);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.exec("CREATE TABLE txn (id TEXT PRIMARY KEY, user_id TEXT, merchant_id TEXT, amount REAL, category TEXT, ts TEXT) WITHOUT ROWID");
+  const insert = db.prepare("INSERT INTO txn VALUES (?, ?, ?, ?, ?, ?)");
+  const started = process.hrtime.bigint();
+  db.exec("BEGIN");
+  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+    const m = JSON.parse(line);
+    insert.run(m.id, m.user_id, m.merchant_id, m.amount, m.category, m.ts);
+  }
+  db.exec("COMMIT");
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  db.close();
+  return { seconds, perSecond: ROWS / seconds };
+}
+
+// ---------------------------------------------------------------------------- main
+async function main() {
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  cpSync(join(repo, "features"), join(work, "features"), { recursive: true });
+  const file = join(work, "events.ndjson");
+  log(`generating ${ROWS.toLocaleString("en-US")} transactions...`);
+  await generate(file);
+  log(`  ${(statSync(file).size / 2 ** 20).toFixed(0)} MB`);
+
+  log("1. ingest");
+  const baseline = await ingestBaseline(file, join(work, "baseline.db"));
+  const run = agg(work, ["ingest", "--source", "transactions", "--file", file, "--json"]);
+  const summary = JSON.parse(run.stdout);
+  results.figures.ingest = {
+    messagesPerSecond: ROWS / run.seconds,
+    seconds: run.seconds,
+    peakRssMB: run.rssMB,
+    baselinePerSecond: baseline.perSecond,
+    ratio: ROWS / run.seconds / baseline.perSecond,
+    summary,
+  };
+
+  log("2. backfill");
+  const store = join(work, ".agg", "store.db");
+  const fill = agg(work, ["backfill", "--json"]);
+  const job = JSON.parse(fill.stdout);
+  const sqlBaseline = (() => {
+    const db = new Database(store);
+    db.exec("DROP TABLE IF EXISTS bench_baseline; CREATE TABLE bench_baseline (user_id TEXT, day INTEGER, total REAL, n INTEGER)");
+    const started = process.hrtime.bigint();
+    const changes = db
+      .prepare("INSERT INTO bench_baseline SELECT json_extract(data, '$.user_id'), ts / 86400000, sum(json_extract(data, '$.amount')), count(*) FROM rows WHERE namespace = 'transaction' GROUP BY 1, 2")
+      .run().changes;
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    db.exec("DROP TABLE bench_baseline");
+    db.close();
+    return { seconds, perSecond: ROWS / seconds, buckets: changes };
+  })();
+  const rowsRead = job.rows ?? ROWS;
+  results.figures.backfill = { rowsPerSecond: rowsRead / fill.seconds, seconds: fill.seconds, rowsRead, buckets: job.buckets, baselinePerSecond: sqlBaseline.perSecond, baselineSeconds: sqlBaseline.seconds, ratio: fill.seconds / sqlBaseline.seconds };
+
+  log("3. query");
+  results.figures.query = await queryFigures(store);
+
+  log("4. materialized vs raw");
+  results.figures.materializedVsRaw = await rawFigures(store);
+
+  log("5. bucket bytes");
+  results.figures.bucketBytes = await bucketBytes();
+
+  writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
+  print();
+  if (!args.includes("--keep")) rmSync(work, { recursive: true, force: true });
+}
+
+async function loadInProcess(store) {
+  const { loadValidProject, projectSource } = await import(join(repo, "dist", "project", "load-project.js"));
+  const { deriveSeries } = await import(join(repo, "dist", "series", "derive.js"));
+  const { prepareQuery } = await import(join(repo, "dist", "query", "query-engine.js"));
+  const project = await loadValidProject(projectSource(join(work, "features")));
+  const defs = deriveSeries(project);
+  const db = new Database(store, { readonly: true });
+  return { project, defs, db, prepareQuery };
+}
+
+async function queryFigures(store) {
+  const { project, defs, db, prepareQuery } = await loadInProcess(store);
+  const one = prepareQuery(db, project, defs, ["user.txn_sum"]);
+  const ids = Array.from({ length: USERS }, (_, i) => `u${i}`);
+  one.run(["u1"], AT); // warm the statements
+  const single = timeEach(20_000, (i) => one.run([ids[i % USERS]], AT));
+  const started = process.hrtime.bigint();
+  const batch = one.run(ids, AT);
+  const batchMs = Number(process.hrtime.bigint() - started) / 1e6;
+  db.close();
+  if (batch.rows.length !== USERS) throw new Error("batch query lost rows");
+  // Whole process: cold (no compiled-project cache) and warm.
+  const argv = ["query", "--feature", "user.txn_sum", "--id", "u1", "--at", new Date(AT).toISOString(), "--json"];
+  rmSync(join((await import("node:os")).tmpdir(), "agg-jiti-cache"), { recursive: true, force: true });
+  const cold = agg(work, argv).seconds;
+  const warm = [1, 2, 3, 4, 5].map(() => agg(work, argv).seconds).sort((a, b) => a - b)[2];
+  return { singleEntityAllWindows: { p50us: single.p50, p99us: single.p99, windows: one.columns.length }, batch10k: { ms: batchMs, perEntityUs: (batchMs * 1000) / USERS }, wholeProcess: { coldMs: cold * 1000, warmMs: warm * 1000 } };
+}
+
+async function rawFigures(store) {
+  const { project, defs, db, prepareQuery } = await loadInProcess(store);
+  const count = prepareQuery(db, project, defs, ["merchant.txn_count__2592000__"]);
+  const sum = prepareQuery(db, project, defs, ["user.txn_sum__2592000__"]);
+  const out = {};
+  const from = AT - 30 * DAY;
+  // The best raw plan: the row log's (namespace, key, ts) expression index.
+  const rawCount = db.prepare("SELECT count(*) AS n FROM rows WHERE namespace = 'transaction' AND CAST(json_extract(data, '$.merchant_id') AS TEXT) = ? AND ts > ? AND ts <= ?");
+  const rawSum = db.prepare("SELECT sum(json_extract(data, '$.amount')) AS s FROM rows WHERE namespace = 'transaction' AND CAST(json_extract(data, '$.user_id') AS TEXT) = ? AND ts > ? AND ts <= ?");
+  for (const [label, id, query, raw] of [
+    ["heavy merchant m0 (count, 30d)", "m0", count, rawCount],
+    ["ordinary user u42 (sum, 30d)", "u42", sum, rawSum],
+  ]) {
+    const rows = db.prepare("SELECT count(*) AS n FROM rows WHERE namespace = 'transaction' AND CAST(json_extract(data, ?) AS TEXT) = ? AND ts > ? AND ts <= ?").get(id.startsWith("m") ? "$.merchant_id" : "$.user_id", id, from, AT).n;
+    const materialized = timeEach(2_000, () => query.run([id], AT));
+    const rawTime = timeEach(id === "m0" ? 5 : 200, () => raw.get(id, from, AT));
+    out[label] = { rowsInWindow: rows, materializedP50us: materialized.p50, rawP50us: rawTime.p50, speedup: rawTime.p50 / materialized.p50 };
+  }
+  db.close();
+  return out;
+}
+
+async function bucketBytes() {
+  const { compileLayout, aggLabel } = await import(join(repo, "dist", "aggregate", "index.js"));
+  const specs = [{ fn: "count" }, { fn: "sum" }, { fn: "mean" }, { fn: "min" }, { fn: "max" }, { fn: "std" }, { fn: "variance" }, { fn: "approxCountDistinct" }, { fn: "approxPercentile", q: 0.95 }, { fn: "approxTopK", k: 5 }, { fn: "minByN", by: "ts", n: 3 }, { fn: "maxByN", by: "ts", n: 3 }];
+  const random = seeded(11);
+  const out = {};
+  for (const spec of [...specs, "sample user series (sum+count+mean+max)"]) {
+    const layout = compileLayout(typeof spec === "string" ? [{ fn: "sum" }, { fn: "count" }, { fn: "mean" }, { fn: "max" }] : [spec]);
+    const sizes = {};
+    for (const n of [1, 10, 1000]) {
+      const state = layout.empty();
+      for (let i = 0; i < n; i++) {
+        const amount = Math.round(random() * 50_000) / 100;
+        layout.add(state, spec.fn === "approxCountDistinct" || spec.fn === "approxTopK" ? `m${Math.floor(random() * 300)}` : amount, { amount, ts: START + i * 1000 });
+      }
+      sizes[`${n} rows`] = layout.encode(state).length;
+    }
+    out[typeof spec === "string" ? spec : aggLabel(spec)] = sizes;
+  }
+  return out;
+}
+
+function print() {
+  const f = results.figures;
+  const n = (x, d = 0) => (x === null || x === undefined ? "-" : Number(x).toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d }));
+  const table = new Table({ head: ["measure", "agg", "baseline", "ratio / note"], style: { head: [], border: [] } });
+  table.push(
+    ["ingest, messages/s", n(f.ingest.messagesPerSecond), n(f.ingest.baselinePerSecond), `${n(f.ingest.ratio * 100)}% of baseline; peak RSS ${n(f.ingest.peakRssMB)} MB`],
+    ["backfill (all series), rows/s", n(f.backfill.rowsPerSecond), n(f.backfill.baselinePerSecond), `${n(f.backfill.ratio, 2)}x the one-series SQL time`],
+    ["query, 1 entity x all windows, p50 / p99 µs", `${n(f.query.singleEntityAllWindows.p50us, 1)} / ${n(f.query.singleEntityAllWindows.p99us, 1)}`, "", `${f.query.singleEntityAllWindows.windows} windows`],
+    ["query, 10k entities, ms", n(f.query.batch10k.ms, 1), "", `${n(f.query.batch10k.perEntityUs, 1)} µs per entity`],
+    ["agg query process, cold / warm ms", `${n(f.query.wholeProcess.coldMs)} / ${n(f.query.wholeProcess.warmMs)}`, "", ""],
+  );
+  for (const [label, r] of Object.entries(f.materializedVsRaw)) {
+    table.push([`${label}, p50 µs (${n(r.rowsInWindow)} rows)`, n(r.materializedP50us, 1), n(r.rawP50us, 1), `${n(r.speedup)}x faster`]);
+  }
+  const bytes = new Table({ head: ["aggregation", "1 row", "10 rows", "1000 rows"], style: { head: [], border: [] } });
+  for (const [label, s] of Object.entries(f.bucketBytes)) bytes.push([label, s["1 rows"], s["10 rows"], s["1000 rows"]]);
+  console.log(`agg benchmark: ${ROWS.toLocaleString("en-US")} rows on ${results.machine.cpu} (${results.machine.cores} cores), Node ${results.machine.node}`);
+  console.log(table.toString());
+  console.log("bucket state bytes");
+  console.log(bytes.toString());
+  console.log(`results written to ${OUT}`);
+}
+
+await main();
