@@ -61,8 +61,9 @@ export class BucketTable {
     this.putOne.run(seriesId, bucketMs, ...padKeys(keys), start, rows, state);
   }
 
-  delete(seriesId: number, bucketMs: number, keys: readonly string[], start: number): void {
-    this.deleteOne.run(seriesId, bucketMs, ...padKeys(keys), start);
+  /** Deletes one bucket; returns how many were deleted (0 or 1). */
+  delete(seriesId: number, bucketMs: number, keys: readonly string[], start: number): number {
+    return this.deleteOne.run(seriesId, bucketMs, ...padKeys(keys), start).changes;
   }
 
   /**
@@ -110,3 +111,51 @@ export class BucketTable {
   }
 }
 
+
+const manyReads = new WeakMap<Db, Map<string, Statement>>();
+
+/**
+ * `BucketTable.read` for many entities in one statement: buckets whose key at `keyIndex`
+ * is one of `values`, with start in [firstStart, lastStart], ordered by that key, then
+ * start. The values travel as one JSON array, so one prepared statement serves any count.
+ */
+export function readBucketsForKeys(db: Db, seriesId: number, bucketMs: number, keyCount: number, keyIndex: number, values: readonly string[], firstStart: number, lastStart: number): BucketRecord[] {
+  const column = KEY_COLUMNS[keyIndex];
+  if (column === undefined) throw new RangeError(`key index ${keyIndex} out of range`);
+  let cache = manyReads.get(db);
+  if (cache === undefined) manyReads.set(db, (cache = new Map()));
+  const cacheKey = `${keyCount}:${column}`;
+  let statement = cache.get(cacheKey);
+  if (statement === undefined) {
+    // The same index choices as `read`: pinned unused columns, or `<> ''` for k1..k3.
+    const partial = keyCount === 1 ? " AND k1 = '' AND k2 = '' AND k3 = ''" : keyIndex === 0 ? "" : ` AND ${column} <> ''`;
+    statement = db.prepare(
+      `SELECT k0, k1, k2, k3, start, rows, state FROM buckets WHERE series_id = ? AND bucket_ms = ? AND ${column} IN (SELECT value FROM json_each(?))${partial} AND start >= ? AND start <= ? ORDER BY ${column}, start`,
+    );
+    cache.set(cacheKey, statement);
+  }
+  const rows = statement.all(seriesId, bucketMs, JSON.stringify(values), firstStart, lastStart) as RawBucket[];
+  return rows.map((r) => ({ keys: [r.k0, r.k1, r.k2, r.k3].slice(0, keyCount), start: r.start, rows: r.rows, state: r.state }));
+}
+
+const oneKeyReads = new WeakMap<Db, Statement>();
+
+/**
+ * The lean single-entity read of a one-key series: `BucketTable.read` without the key
+ * columns (they are known), for the query's hot path.
+ */
+export function readOneKeyBuckets(db: Db, seriesId: number, bucketMs: number, value: string, firstStart: number, lastStart: number): BucketRecord[] {
+  let statement = oneKeyReads.get(db);
+  if (statement === undefined) {
+    statement = db.prepare("SELECT start, rows, state FROM buckets WHERE series_id = ? AND bucket_ms = ? AND k0 = ? AND k1 = '' AND k2 = '' AND k3 = '' AND start >= ? AND start <= ? ORDER BY start").raw(true);
+    oneKeyReads.set(db, statement);
+  }
+  const rows = statement.all(seriesId, bucketMs, value, firstStart, lastStart) as [number, number, Uint8Array][];
+  const keys = [value];
+  const out = new Array<BucketRecord>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const [start, count, state] = rows[i]!;
+    out[i] = { keys, start, rows: count, state };
+  }
+  return out;
+}

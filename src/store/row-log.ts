@@ -94,3 +94,32 @@ export function ensureRowKeyIndexes(db: Db, namespace: string, features: Iterabl
 export function parseRow(data: string): Row {
   return JSON.parse(data) as Row;
 }
+
+const keyedRanges = new WeakMap<Db, Map<string, Statement>>();
+
+/**
+ * `RowLog.range` for many entities in one statement: rows of `namespace` with
+ * `from <= ts < to` whose feature `feature` is one of `values`, oldest first. With the
+ * per-key index (ensureRowKeyIndexes) each value is one index range scan; without it,
+ * one scan of the time range.
+ */
+export function rowsForKeys(db: Db, namespace: string, feature: string, values: readonly string[], from: number, to: number): LoggedRow[] {
+  let cache = keyedRanges.get(db);
+  if (cache === undefined) keyedRanges.set(db, (cache = new Map()));
+  let exists = cache.get("");
+  if (exists === undefined) cache.set("", (exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?")));
+  const indexed = exists.get(`rows_by_${namespace}_${feature}`) !== undefined;
+  const cacheKey = `${indexed}:${feature}`;
+  let statement = cache.get(cacheKey);
+  if (statement === undefined) {
+    const key = keyExpression(feature);
+    // CROSS JOIN keeps json_each outside, so SQLite probes the key index once per value;
+    // the column must be qualified (rows.data) for SQLite to match the index expression.
+    statement = indexed
+      ? db.prepare(`SELECT pk, ts, data FROM json_each(?) AS k CROSS JOIN rows WHERE rows.namespace = ? AND ${key.replace("json_extract(data,", "json_extract(rows.data,")} = k.value AND rows.ts >= ? AND rows.ts < ? ORDER BY rows.ts, rows.pk`)
+      : db.prepare(`SELECT pk, ts, data FROM rows WHERE namespace = ? AND ${key} IN (SELECT value FROM json_each(?)) AND ts >= ? AND ts < ? ORDER BY ts, pk`);
+    cache.set(cacheKey, statement);
+  }
+  const params = indexed ? [JSON.stringify(values), namespace, from, to] : [namespace, JSON.stringify(values), from, to];
+  return statement.all(...params) as LoggedRow[];
+}

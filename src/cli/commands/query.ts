@@ -1,7 +1,123 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { AggError } from "../../errors.js";
-import type { GlobalOptions } from "../context.js";
+import type { QueryResult } from "../../query/prepare-query.js";
+import type { ValueExplain } from "../../query/explain.js";
+import { parseIds } from "../../query/parse-ids.js";
+import { formatSpan } from "../../query/span.js";
+import { formatDuration } from "../../time/duration.js";
+import { InstantError, formatInstant, parseInstant } from "../../time/instant.js";
+import { storePath, type GlobalOptions } from "../context.js";
 import type { Io } from "../io.js";
+import { renderTable } from "../render-table.js";
+import { loadProjectFor } from "../session.js";
 
-export async function queryCommand(_io: Io, _options: GlobalOptions & Record<string, unknown>): Promise<void> {
-  throw new AggError("runtime", "agg query is not implemented yet");
+export interface QueryOptions extends GlobalOptions {
+  feature?: string[];
+  id?: string[];
+  idsFile?: string;
+  at?: string;
+  explain?: boolean;
+}
+
+/** `agg query`: windowed feature values for entities at T (SPEC 5.3). */
+export async function queryCommand(io: Io, options: QueryOptions): Promise<void> {
+  const names = options.feature ?? [];
+  if (names.length === 0) throw new AggError("usage", "agg query needs at least one --feature", { hint: 'name one, e.g. --feature user.txn_sum or --feature \'user.txn_sum["7d"]\'; agg list shows them all' });
+  const ids = entityIds(io, options);
+  const at = options.at === undefined ? io.now() : parseAt(options.at);
+
+  // Project and names first: a broken project or a typo never opens the store.
+  const project = await loadProjectFor(io, options);
+  const { selectWindows } = await import("../../query/select-windows.js");
+  selectWindows(names, project);
+  const { deriveSeries } = await import("../../series/derive.js");
+  const { openDatabase } = await import("../../store/open-store.js");
+  const { prepareQuery } = await import("../../query/prepare-query.js");
+  const db = openDatabase(storePath(io, options), { mustExist: true });
+  let result: QueryResult;
+  try {
+    result = prepareQuery(db, project, deriveSeries(project), names).run(ids, at, { explain: options.explain ?? false });
+  } finally {
+    db.close();
+  }
+  if (options.json) {
+    io.out(JSON.stringify(await toJson(result), null, 2));
+  } else {
+    io.out(renderTable(io, ["id", ...result.columns], result.rows.map((r) => [r.id, ...result.columns.map((c) => formatValue(r.values[c]))])));
+    if (options.explain) io.out(renderExplain(io, result));
+  }
+  if (!(options.explain && !options.json)) for (const warning of result.warnings) io.err(`${io.color.yellow("warning:")} ${warning}`);
+}
+
+function entityIds(io: Io, options: QueryOptions): string[] {
+  const ids = [...(options.id ?? [])];
+  if (options.idsFile !== undefined) {
+    const path = resolve(io.cwd, options.idsFile);
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (error) {
+      throw new AggError("usage", `--ids-file: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { hint: "pass a text file with one entity id per line" });
+    }
+    ids.push(...parseIds(text));
+  }
+  if (ids.length === 0) throw new AggError("usage", "agg query needs at least one entity id", { hint: "pass --id VALUE (repeatable) or --ids-file FILE with one id per line" });
+  return ids;
+}
+
+function parseAt(text: string): number {
+  try {
+    return parseInstant(text);
+  } catch (error) {
+    if (error instanceof InstantError) throw new AggError("usage", `--at: ${error.message}`, { hint: error.hint });
+    throw error;
+  }
+}
+
+async function toJson(result: QueryResult) {
+  const { explainJson } = await import("../../query/explain-json.js");
+  return {
+    at: formatInstant(result.at),
+    rows: result.rows.map((r) => ({
+      id: r.id,
+      values: r.values,
+      ...(r.explain === undefined ? {} : { explain: Object.fromEntries(Object.entries(r.explain).map(([fqn, e]) => [fqn, explainJson(e)])) }),
+    })),
+  };
+}
+
+/** Table cells: numbers as JavaScript prints them, null as "null", group-by maps as `key=value` pairs. */
+export function formatValue(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return String(value);
+  if (Array.isArray(value)) return JSON.stringify(value);
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0) return "{}";
+  return entries.map(([k, v]) => `${k}=${typeof v === "object" && v !== null ? JSON.stringify(v) : String(v)}`).join(" ");
+}
+
+function renderExplain(io: Io, result: QueryResult): string {
+  const lines: string[] = [""];
+  for (const row of result.rows) {
+    for (const column of result.columns) {
+      const e = row.explain?.[column] as ValueExplain;
+      lines.push(`${io.color.bold(row.id)} ${column} = ${formatValue(row.values[column])}`);
+      lines.push(`  window   ${formatSpan(e.window)}  (${e.mode})`);
+      if (e.bucketMs !== null) {
+        const range = e.bucketRange === null ? "none" : formatSpan(e.bucketRange);
+        lines.push(`  buckets  ${formatDuration(e.bucketMs)} buckets in ${range}: ${e.buckets.length} stored, ${plural(e.buckets.reduce((n, b) => n + b.rows, 0), "row")}`);
+        for (const b of e.buckets) lines.push(`           [${formatInstant(b.start)}, ${formatInstant(b.end)})  ${plural(b.rows, "row")}${b.group === undefined ? "" : `  group ${b.group}`}`);
+      }
+      if (e.rowLog !== null) lines.push(`  row log  ${formatSpan(e.rowLog.span)}: ${plural(e.rowLog.rows, "row")}`);
+      else if (e.mode !== "buckets" && e.mode !== "never-backfilled") lines.push("  row log  none of the window is read from it");
+      for (const note of e.notes) lines.push(`  note     ${note}`);
+      for (const warning of e.warnings) lines.push(`  ${io.color.yellow("warning")}  ${warning}`);
+    }
+  }
+  return lines.join("\n");
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }

@@ -1,0 +1,95 @@
+import type { BucketRecord } from "../store/bucket-table.js";
+import { formatDuration } from "../time/duration.js";
+import { formatInstant } from "../time/instant.js";
+import type { BoundGroup } from "./bind-windows.js";
+import type { PlanMode, WindowPlan } from "./plan-window.js";
+import { formatSpan, type Span } from "./span.js";
+import { subKey } from "./sweep-group.js";
+
+/** What `--explain` shows for one value. Times are epoch ms; the CLI formats them. */
+export interface ValueExplain {
+  readonly mode: PlanMode;
+  /** `(T - W, T]` */
+  readonly window: Span;
+  /** null when not materialized. */
+  readonly bucketMs: number | null;
+  readonly anchor: number | null;
+  readonly continuousBufferMs: number | null;
+  readonly materializedThrough: number | null;
+  /** The bucket slots the plan reads, `[first start, last end)`; stored buckets are listed below. */
+  readonly bucketRange: Span | null;
+  readonly buckets: readonly BucketUse[];
+  readonly rowLog: { readonly span: Span; readonly rows: number } | null;
+  /** The part of the window covered by neither buckets nor the row log. */
+  readonly uncovered: Span | null;
+  readonly notes: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+export interface BucketUse {
+  readonly start: number;
+  readonly end: number;
+  readonly rows: number;
+  /** groupByWindowed: the group key the bucket holds. */
+  readonly group?: string;
+}
+
+/** The explain record of one window for one entity; `used` are the buckets it merged. */
+export function explainValue(group: BoundGroup, plan: WindowPlan, fqn: string, used: readonly BucketRecord[], rowsUsed: number): ValueExplain {
+  const materialized = group.kind === "buckets";
+  return {
+    mode: plan.mode,
+    window: plan.window,
+    bucketMs: materialized ? group.bucketMs : null,
+    anchor: materialized ? group.anchor : null,
+    continuousBufferMs: group.bufferMs,
+    materializedThrough: group.materializedThrough,
+    bucketRange: plan.buckets,
+    buckets: used.map((b) => ({ start: b.start, end: b.start + group.bucketMs, rows: b.rows, ...(group.grouped ? { group: subKey(b.keys, group.keyIndex) } : {}) })),
+    rowLog: plan.rows === null ? null : { span: plan.rows, rows: rowsUsed },
+    uncovered: plan.uncovered,
+    notes: [...group.notes, ...modeNotes(group, plan)],
+    warnings: windowWarnings(group, plan, fqn),
+  };
+}
+
+function modeNotes(group: BoundGroup, plan: WindowPlan): string[] {
+  const through = group.materializedThrough === null ? "" : formatInstant(group.materializedThrough);
+  switch (plan.mode) {
+    case "never-backfilled":
+      return [`a continuous buffer of ${formatDuration(group.bufferMs!)} is set, but the series was never backfilled: buckets only`];
+    case "buffer":
+      return plan.size!.rowsFrom! > plan.size!.at
+        ? [`materialized through ${through}, after T: buckets only`]
+        : [`materialized through ${through}, within the continuous buffer of ${formatDuration(group.bufferMs!)}: the bucket holding it and everything after come from the row log`];
+    case "buffer-gap":
+      return [`materialized through ${through}, more than the continuous buffer of ${formatDuration(group.bufferMs!)} before T: buckets ending by then, plus the row log over the buffer`];
+    default:
+      return [];
+  }
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+
+/**
+ * Plain warnings for parts of a window the value misses: a span neither buckets nor the
+ * row log cover (SPEC 5.3, buffer case 2), and buckets already dropped by retention.
+ */
+export function windowWarnings(group: BoundGroup, plan: WindowPlan, fqn: string): readonly string[] {
+  const cutoff = group.retentionCutoff;
+  const retained = cutoff === null || plan.buckets === null || plan.buckets.from + group.bucketMs > cutoff;
+  if (plan.uncovered === null && retained) return NONE;
+  const out: string[] = [];
+  const root = fqn.replace(/__[a-z0-9]+__$/, "");
+  if (plan.uncovered !== null) {
+    out.push(
+      `${fqn}: no data was read for ${formatSpan(plan.uncovered)}: the buckets stop at the series' materialized-through time ${formatInstant(group.materializedThrough!)} and the row log covers only the last ${formatDuration(group.bufferMs!)}; run \`agg backfill --feature ${root}\` or lengthen continuousBufferDuration`,
+    );
+  }
+  if (!retained) {
+    out.push(
+      `${fqn}: the window reaches back before ${formatInstant(cutoff!)}, and buckets ending by then were deleted by retention (kept: the longest window plus one bucket before the series' latest event); the value misses those rows`,
+    );
+  }
+  return out;
+}
