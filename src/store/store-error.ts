@@ -2,7 +2,8 @@ import { AggError } from "../errors.js";
 
 /** True for errors raised by SQLite (better-sqlite3's SqliteError). */
 export function isSqliteError(error: unknown): boolean {
-  return error instanceof Error && typeof (error as { code?: unknown }).code === "string" && (error as { code: string }).code.startsWith("SQLITE_");
+  const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
+  return typeof code === "string" && code.startsWith("SQLITE_");
 }
 
 /** Maps SQLite's and the file system's error codes to messages that say what to do. */

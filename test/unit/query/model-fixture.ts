@@ -87,14 +87,14 @@ export function project(windowed: WindowedFeature[]): Project {
   return { root: "/nowhere", namespaces, windowed, streams: new Map(), offlineSources: new Map() };
 }
 
-export interface Txn {
+export type Txn = {
   id: string;
   user_id: string;
   merchant_id: string;
   amount: number;
   category: string | null;
   ts: number;
-}
+};
 
 /** Seeded events: amounts are multiples of 1/4, so every sum is exact in any order; some times sit on hour boundaries. */
 export function events(count: number, spanMs: number, seed = 3, start = T0): Txn[] {
