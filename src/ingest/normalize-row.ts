@@ -62,6 +62,8 @@ function describe(value: unknown): string {
   if (value === null) return "null";
   if (typeof value === "number") return Number.isNaN(value) ? "NaN" : String(value);
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (value === undefined) return "undefined";
   if (Array.isArray(value)) return "an array";
-  return `a ${typeof value}`;
+  if (value instanceof Date) return "a Date";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }

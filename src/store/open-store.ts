@@ -54,7 +54,9 @@ function migrate(db: Db, path: string, readonly: boolean): void {
   if (readonly) throw new AggError("store", `the store at ${path} needs a schema upgrade, but it is open read-only`, { hint: "run any writing command (ingest, backfill, list) once" });
   // Each migration and its version bump commit together, so a crash leaves a known version.
   db.transaction(() => {
-    for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    // Read again under the write lock: another process may have migrated meanwhile.
+    const current = db.pragma("user_version", { simple: true }) as number;
+    for (let v = current; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+    if (current < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }

@@ -1,7 +1,174 @@
+import { closeSync, createReadStream, openSync, statSync, writeSync } from "node:fs";
+import { resolve } from "node:path";
 import { AggError } from "../../errors.js";
+import type { IngestProgress, IngestSummary, Rejection } from "../../ingest/ingest-summary.js";
+import { isSqliteError, storeError } from "../../store/store-error.js";
 import type { GlobalOptions } from "../context.js";
 import type { Io } from "../io.js";
+import { loadProjectFor, openStoreFor } from "../session.js";
 
-export async function ingestCommand(_io: Io, _options: GlobalOptions & Record<string, unknown>): Promise<void> {
-  throw new AggError("runtime", "agg ingest is not implemented yet");
+export interface IngestOptions extends GlobalOptions {
+  source: string;
+  file?: string;
+  format?: "ndjson" | "csv";
+  onError?: "fail" | "skip";
+  deadLetter?: string;
+  batchSize?: string;
+}
+
+/** Rejections printed on stderr in skip mode; the dead-letter file holds them all. */
+const SHOWN_REJECTIONS = 10;
+
+/** `agg ingest`: messages through a stream resolver into the row log and the buckets. */
+export async function ingestCommand(io: Io, options: IngestOptions): Promise<void> {
+  const batchSize = parseBatchSize(options.batchSize ?? "5000");
+  const onError = options.onError ?? "fail";
+  const project = await loadProjectFor(io, options, { resolvers: true });
+  const { findStream } = await import("../../ingest/find-stream.js");
+  const stream = findStream(project, options.source);
+  const inputName = options.file ?? "stdin";
+  if (options.deadLetter !== undefined && options.file !== undefined && resolve(io.cwd, options.deadLetter) === resolve(io.cwd, options.file)) {
+    throw new AggError("usage", "--dead-letter names the input file itself", { hint: "write rejected messages to another file, e.g. --dead-letter rejected.ndjson" });
+  }
+  const input = openInput(io, options.file);
+  const deadLetter = options.deadLetter === undefined ? null : openDeadLetter(io, options.deadLetter);
+  const session = await openStoreFor(io, options, project);
+  const { compileSeries } = await import("../../series/compiled-series.js");
+  const { ingestMessages } = await import("../../ingest/ingest-messages.js");
+  const { readNdjson } = await import("../../ingest/read-ndjson.js");
+  const { readCsv } = await import("../../ingest/read-csv.js");
+  // A pseudo-terminal without a size (columns 0) makes ora loop; stdin may be the input.
+  const drawable = io.interactive && (process.stderr.columns ?? 0) > 0;
+  const spinner = drawable ? (await import("ora")).default({ stream: process.stderr, text: "reading messages", discardStdin: false }).start() : null;
+  const above = (text: string) => {
+    spinner?.clear();
+    io.err(text);
+    spinner?.render();
+  };
+  let shown = 0;
+  let lastDrawn = 0;
+  try {
+    const { summary, failure } = await ingestMessages({
+      db: session.db,
+      project,
+      stream,
+      series: compileSeries(session.defs, session.series),
+      messages: options.format === "csv" ? readCsv(input) : readNdjson(input),
+      batchSize,
+      // A live stream that goes quiet still shows up in queries within a second.
+      maxBatchDelayMs: 1000,
+      onError,
+      now: io.now,
+      onReject: (rejection: Rejection) => {
+        deadLetter?.write(rejection);
+        if (onError === "skip" && shown++ < SHOWN_REJECTIONS) above(`${io.color.yellow("skipped")} line ${rejection.line}: ${rejection.reason}`);
+      },
+      onProgress: (progress: IngestProgress) => {
+        if (spinner === null || io.now() - lastDrawn < 100) return;
+        lastDrawn = io.now();
+        spinner.text = `${progress.messagesRead.toLocaleString("en-US")} messages (${rate(progress.messagesRead, progress.seconds)}/s)${progress.rejected > 0 ? `, ${progress.rejected} rejected` : ""}`;
+      },
+    }).catch((error: unknown) => {
+      throw storeFailure(error, session.storePath);
+    });
+    spinner?.stop();
+    if (failure !== null) {
+      if (!options.json) io.err(renderSummary(io, summary));
+      throw new AggError("input", `line ${failure.line}${options.file === undefined ? "" : ` of ${options.file}`}: ${failure.reason}`, {
+        hint: `${kept(summary.messagesRead - 1)}; fix or remove line ${failure.line} and run the same command again${summary.messagesRead > 1 ? " (the kept messages are then duplicates and change nothing)" : ""}, or pass --on-error skip${deadLetter === null ? " --dead-letter FILE" : ""} to go past bad messages`,
+        meta: { line: failure.line, reason: failure.reason, summary },
+      });
+    }
+    if (summary.messagesRead === 0) {
+      if (onError === "fail") {
+        throw new AggError("input", `no messages in ${inputName}`, {
+          hint: `check the input${options.format === "csv" ? " (a CSV input needs a header line and at least one record)" : ""}; pass --on-error skip to accept empty input`,
+          meta: { summary },
+        });
+      }
+      io.err(`${io.color.yellow("warning:")} no messages in ${inputName}`);
+    }
+    if (options.json) io.out(JSON.stringify(summary, null, 2));
+    else io.err(renderSummary(io, summary));
+    if (summary.rejected > 0) {
+      const where = options.deadLetter === undefined ? "pass --dead-letter FILE to keep them" : `written to ${options.deadLetter}`;
+      io.err(`${io.color.yellow("warning:")} ${summary.rejected} message${summary.rejected === 1 ? "" : "s"} rejected (${where})`);
+    }
+    for (const n of summary.needsBackfill) {
+      io.err(`${io.color.yellow("warning:")} series ${n.series} (${n.bucket} buckets) was filled for an earlier definition of ${n.features.join(", ")}; its buckets were not updated. Run \`agg backfill --feature ${n.features[0] ?? ""}\``);
+    }
+  } finally {
+    spinner?.stop();
+    deadLetter?.close();
+    session.close();
+  }
+}
+
+/** SQLite errors while ingesting, as store errors; earlier batches are committed, so say so. */
+function storeFailure(error: unknown, path: string): unknown {
+  if (!isSqliteError(error)) return error;
+  const code = (error as { code: string }).code;
+  if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") {
+    return new AggError("store", `the store at ${path} stayed locked by another process`, {
+      hint: "the batches committed before were kept; run the same command again when the other process is done (kept messages are then duplicates), or wait longer with AGG_BUSY_TIMEOUT_MS",
+    });
+  }
+  return storeError(error, path);
+}
+
+function parseBatchSize(text: string): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!(n >= 1 && n <= 1_000_000)) throw new AggError("usage", `invalid --batch-size "${text}"`, { hint: "write a whole number of messages per transaction between 1 and 1000000 (default 5000)" });
+  return n;
+}
+
+function openInput(io: Io, file: string | undefined): AsyncIterable<Uint8Array | string> {
+  if (file === undefined) {
+    if (process.stdin.isTTY) io.err("reading messages from stdin (end with Ctrl-D; pass --file PATH to read a file)");
+    return process.stdin;
+  }
+  const path = resolve(io.cwd, file);
+  let isFile = false;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    throw new AggError("usage", `--file ${file}: no such file`, { hint: `check the path (relative to ${io.cwd}), or leave out --file to read stdin` });
+  }
+  if (!isFile) throw new AggError("usage", `--file ${file} is not a file`, { hint: "pass an NDJSON or CSV file, or leave out --file to read stdin" });
+  return createReadStream(path, { highWaterMark: 1 << 20 });
+}
+
+/** The dead-letter file, truncated at the start: one JSON line per rejected message. */
+function openDeadLetter(io: Io, file: string) {
+  let fd: number;
+  try {
+    fd = openSync(resolve(io.cwd, file), "w");
+  } catch (error) {
+    throw new AggError("usage", `--dead-letter ${file}: cannot write it (${(error as Error).message})`, { hint: "check that its folder exists and is writable" });
+  }
+  return {
+    write: (r: Rejection) => writeSync(fd, `${JSON.stringify({ line: r.line, reason: r.reason, message: r.message })}\n`),
+    close: () => closeSync(fd),
+  };
+}
+
+function renderSummary(io: Io, s: IngestSummary): string {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const lines = [
+    `${io.color.bold(`ingest ${s.source}:`)} ${n(s.messagesRead)} message${s.messagesRead === 1 ? "" : "s"} read in ${s.seconds.toFixed(2)}s (${rate(s.messagesRead, s.seconds)}/s)`,
+    `  rows:    ${n(s.rowsInserted)} inserted, ${n(s.duplicates)} duplicates, ${n(s.replaced)} replaced, ${n(s.rejected)} rejected, ${n(s.skipped)} skipped`,
+    s.rowLogOnly
+      ? "  buckets: not updated (the resolver has updatesMaterializedAggregations: false; backfill fills them)"
+      : `  buckets: ${n(s.bucketsWritten)} written, ${n(s.bucketsDeleted)} deleted, ${n(s.seriesUpdated)} series updated`,
+  ];
+  return lines.join("\n");
+}
+
+function kept(count: number): string {
+  if (count === 0) return "it was the first message, so nothing was written";
+  return count === 1 ? "the message before it was kept" : `the ${count.toLocaleString("en-US")} messages before it were kept`;
+}
+
+function rate(count: number, seconds: number): string {
+  return seconds > 0 ? Math.round(count / seconds).toLocaleString("en-US") : "-";
 }

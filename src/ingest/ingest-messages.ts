@@ -1,0 +1,129 @@
+import type { Project, StreamModel } from "../project/model.js";
+import type { CompiledSeries } from "../series/compiled-series.js";
+import type { Db } from "../store/open-store.js";
+import { ensureRowKeyIndexes } from "../store/row-log.js";
+import { affectedSeries } from "./affected-series.js";
+import { BatchApplier } from "./apply-batch.js";
+import type { InputMessage } from "./input-message.js";
+import type { IngestProgress, IngestSummary, Rejection } from "./ingest-summary.js";
+import type { NormalizedRow } from "./normalize-row.js";
+import { prepareMessage } from "./prepare-message.js";
+
+export interface IngestOptions {
+  readonly db: Db;
+  readonly project: Project;
+  readonly stream: StreamModel;
+  /** Every compiled series of the project; ingest picks the ones the stream feeds. */
+  readonly series: readonly CompiledSeries[];
+  readonly messages: AsyncIterable<InputMessage>;
+  /** Messages per transaction. */
+  readonly batchSize: number;
+  /** fail: stop at the first rejected message (earlier ones are kept); skip: go on. */
+  readonly onError: "fail" | "skip";
+  readonly onReject?: (rejection: Rejection) => void;
+  /** Called every few hundred messages and after each batch; the caller throttles. */
+  readonly onProgress?: (progress: IngestProgress) => void;
+  /**
+   * Commit a batch that has waited this long for more messages (a live stream that goes
+   * quiet), so its rows are not held back until the batch fills. Off when undefined.
+   */
+  readonly maxBatchDelayMs?: number;
+  /** The clock, only for `seconds`. */
+  readonly now: () => number;
+}
+
+export interface IngestResult {
+  readonly summary: IngestSummary;
+  /** With `onError: "fail"`, the message that stopped the run; every message before it was committed. */
+  readonly failure: Rejection | null;
+}
+
+/**
+ * Streams messages through validate -> resolve -> row log -> buckets, in batches of
+ * `batchSize` messages per transaction. Returns counts; never prints.
+ */
+export async function ingestMessages(options: IngestOptions): Promise<IngestResult> {
+  const { db, stream } = options;
+  const ns = options.project.namespaces.get(stream.output)!;
+  const startedAt = options.now();
+  const affected = affectedSeries(db, options.series, stream, ns);
+  ensureRowKeyIndexes(db, ns.name, new Set(options.series.filter((s) => s.def.namespace === ns.name).flatMap((s) => s.def.groupKeys)));
+  const applier = new BatchApplier(db, ns.name, affected.targets);
+  const counts = { messagesRead: 0, rowsInserted: 0, duplicates: 0, replaced: 0, rejected: 0, skipped: 0, bucketsWritten: 0, bucketsDeleted: 0 };
+  const seriesUpdated = new Set<number>();
+  const progress = () => options.onProgress?.({ messagesRead: counts.messagesRead, rowsInserted: counts.rowsInserted, rejected: counts.rejected, seconds: (options.now() - startedAt) / 1000 });
+  let batch: NormalizedRow[] = [];
+  let failure: Rejection | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  let timerError: unknown;
+
+  const commit = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (batch.length === 0) return;
+    const rows = batch;
+    batch = []; // cleared first: a failed commit is not retried by the `finally` below
+    const result = applier.apply(rows);
+    counts.rowsInserted += result.inserted;
+    counts.duplicates += result.duplicates;
+    counts.replaced += result.replaced;
+    counts.bucketsWritten += result.bucketsWritten;
+    counts.bucketsDeleted += result.bucketsDeleted;
+    for (const id of result.series) seriesUpdated.add(id);
+    progress();
+  };
+
+  // Runs between two messages (JavaScript is single-threaded), so the batch is whole.
+  const commitLater = () => {
+    try {
+      commit();
+    } catch (error) {
+      timerError = error;
+    }
+  };
+
+  try {
+    for await (const message of options.messages) {
+      if (timerError !== undefined) throw timerError;
+      counts.messagesRead++;
+      const prepared = prepareMessage(stream, ns, message);
+      if (prepared.kind === "row") {
+        batch.push(prepared.row);
+        if (batch.length === 1 && options.maxBatchDelayMs !== undefined) timer = setTimeout(commitLater, options.maxBatchDelayMs);
+      } else if (prepared.kind === "skip") counts.skipped++;
+      else {
+        counts.rejected++;
+        const rejection = { line: message.line, reason: prepared.reason, message: message.raw };
+        options.onReject?.(rejection);
+        if (options.onError === "fail") {
+          failure = rejection;
+          break;
+        }
+      }
+      if (batch.length >= options.batchSize) commit();
+      else if (counts.messagesRead % 256 === 0) progress();
+    }
+  } finally {
+    // Good messages read before a rejection or a read error are kept.
+    if (timerError === undefined) commit();
+    clearTimeout(timer);
+  }
+  if (timerError !== undefined) throw timerError;
+
+  const summary: IngestSummary = {
+    source: stream.source,
+    messagesRead: counts.messagesRead,
+    rowsInserted: counts.rowsInserted,
+    duplicates: counts.duplicates,
+    replaced: counts.replaced,
+    rejected: counts.rejected,
+    skipped: counts.skipped,
+    seriesUpdated: seriesUpdated.size,
+    bucketsWritten: counts.bucketsWritten,
+    bucketsDeleted: counts.bucketsDeleted,
+    rowLogOnly: !stream.updatesMaterializedAggregations,
+    needsBackfill: affected.needsBackfill,
+    seconds: (options.now() - startedAt) / 1000,
+  };
+  return { summary, failure };
+}

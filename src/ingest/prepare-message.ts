@@ -1,0 +1,37 @@
+import { AggError } from "../errors.js";
+import type { NamespaceModel, StreamModel } from "../project/model.js";
+import type { InputMessage } from "./input-message.js";
+import { normalizeRow, type NormalizedRow } from "./normalize-row.js";
+import { validateMessage } from "./validate-message.js";
+
+/** What one message becomes: a row for the log, nothing (the resolver skipped it), or a rejection. */
+export type Prepared =
+  | { readonly kind: "row"; readonly row: NormalizedRow }
+  | { readonly kind: "skip" }
+  | { readonly kind: "reject"; readonly reason: string };
+
+/**
+ * Validate -> resolve -> normalize, for one message. Everything a message can do wrong is
+ * a rejection with a reason; a resolver or schema that can never work (async) is a
+ * project error, since every message would fail the same way.
+ */
+export function prepareMessage(stream: StreamModel, ns: NamespaceModel, message: InputMessage): Prepared {
+  if ("error" in message) return { kind: "reject", reason: message.error };
+  const validated = validateMessage(stream.message, message, stream.source);
+  if ("reason" in validated) return { kind: "reject", reason: validated.reason };
+  let resolved: unknown;
+  try {
+    resolved = stream.resolve(validated.value);
+  } catch (error) {
+    return { kind: "reject", reason: `the resolver of "${stream.source}" threw: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  if (resolved === null) return { kind: "skip" };
+  if (typeof (resolved as { then?: unknown } | undefined)?.then === "function") {
+    throw new AggError("project", `the resolver of stream "${stream.source}" returned a Promise`, {
+      hint: `resolve must return a row of ${ns.name} (or null) synchronously; see ${stream.file}`,
+    });
+  }
+  const row = normalizeRow(ns, resolved);
+  if ("error" in row) return { kind: "reject", reason: row.error };
+  return { kind: "row", row };
+}

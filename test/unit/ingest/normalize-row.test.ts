@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import type { ScalarKind } from "../../../src/dsl/scalar.js";
+import { normalizeRow } from "../../../src/ingest/normalize-row.js";
+import type { NamespaceModel } from "../../../src/project/model.js";
+
+const scalar = (name: string, kind: ScalarKind, optional = false) => ({ name, kind, optional, primary: name === "id", references: null, featureTime: name === "ts", site: null });
+
+const NS: NamespaceModel = {
+  name: "txn",
+  site: null,
+  scalars: [scalar("id", "string"), scalar("n", "int"), scalar("amount", "float", true), scalar("flag", "bool", true), scalar("ts", "datetime")],
+  primaryKey: "id",
+  featureTime: "ts",
+};
+
+describe("normalizeRow", () => {
+  it("puts a row in canonical form: declaration order, epoch-ms times, nulls for absent optionals, no unknown fields", () => {
+    const result = normalizeRow(NS, { ts: "2024-03-01T00:00:00+01:00", extra: 1, n: 3, id: "a" });
+    expect(result).toEqual({ row: { id: "a", n: 3, amount: null, flag: null, ts: Date.UTC(2024, 1, 29, 23) }, pk: "a", ts: Date.UTC(2024, 1, 29, 23), data: `{"id":"a","n":3,"amount":null,"flag":null,"ts":${Date.UTC(2024, 1, 29, 23)}}` });
+  });
+
+  it("turns negative zero into zero, so equal rows have equal text", () => {
+    const a = normalizeRow(NS, { id: "a", n: -0, amount: -0, ts: 0 });
+    const b = normalizeRow(NS, { id: "a", n: 0, amount: 0, ts: new Date(0) });
+    expect("data" in a && "data" in b && a.data === b.data).toBe(true);
+    expect(Object.is((a as unknown as { row: { amount: number } }).row.amount, 0)).toBe(true);
+  });
+
+  it.each([
+    [{ id: "a", n: 1, amount: Number.NaN, ts: 0 }, "txn.amount: expected a finite number, got NaN"],
+    [{ id: "a", n: 1, amount: Number.POSITIVE_INFINITY, ts: 0 }, "txn.amount: expected a finite number, got Infinity"],
+    [{ id: "a", n: 1.5, ts: 0 }, "txn.n: expected a whole number, got 1.5"],
+    [{ id: "a", n: "1", ts: 0 }, 'txn.n: expected a whole number, got "1"'],
+    [{ id: "a", n: 1, flag: "yes", ts: 0 }, 'txn.flag: expected a boolean, got "yes"'],
+    [{ id: "a", ts: 0 }, "txn.n is missing but not optional"],
+    [{ id: "", n: 1, ts: 0 }, "the primary key txn.id is empty"],
+    [{ id: "a", n: 1, ts: -1 }, "txn.ts: event time 1969-12-31T23:59:59.999Z (-1 ms) is before 1970-01-01"],
+    [{ id: "a", n: 1, ts: new Date(Number.NaN) }, "txn.ts: event time is an invalid Date"],
+    [undefined, "the resolver returned undefined, not a row object"],
+    [[1], "the resolver returned an array, not a row object"],
+  ])("rejects %j with a reason", (raw, reason) => {
+    expect(normalizeRow(NS, raw)).toEqual({ error: reason });
+  });
+});
