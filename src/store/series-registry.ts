@@ -65,3 +65,8 @@ export function setMaterializedThrough(db: Db, seriesId: number, through: number
 export function recordLayout(db: Db, seriesId: number, bucketMs: number, layout: string): void {
   db.prepare("INSERT INTO series_sizes (series_id, bucket_ms, layout) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET layout = excluded.layout").run(seriesId, bucketMs, layout);
 }
+
+/** A series' retention clock (the latest event time it has seen), or null before any row. */
+export function seriesMaxEventTime(db: Db, seriesId: number): number | null {
+  return db.prepare<[number], { t: number | null }>("SELECT max_event_time AS t FROM series WHERE id = ?").get(seriesId)?.t ?? null;
+}

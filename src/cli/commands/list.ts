@@ -1,4 +1,5 @@
 import type { SeriesDef } from "../../series/derive.js";
+import type { SeriesListRow } from "../../series/build-series-table.js";
 import type { SeriesTableRow } from "../../series/series-table.js";
 import type { GlobalOptions } from "../context.js";
 import type { Io } from "../io.js";
@@ -24,12 +25,17 @@ export async function listCommand(io: Io, options: ListOptions): Promise<void> {
       io.err(session.defs.length === 0 ? "No materialized windowed features in this project." : "No series match those features.");
       return;
     }
-    const head = ["Series", "Namespace", "Group", "Agg", "Bucket", "Retention", "Aggregation", "Dependent Features"];
-    const wideHead = options.wide ? ["Filter", "Buckets", "Status", "Last Backfill", "Next Backfill"] : [];
-    io.out(renderTable(io, [...head, ...wideHead], rows.map((r) => [...cells(r), ...(options.wide ? wideCells(io, r) : [])])));
+    io.out(seriesRowsTable(io, rows, options.wide ?? false));
   } finally {
     session.close();
   }
+}
+
+/** The series table as `agg list` prints it (also used by `agg backfill` for the series it touches). */
+export function seriesRowsTable(io: Io, rows: readonly SeriesListRow[], wide: boolean): string {
+  const head = ["Series", "Namespace", "Group", "Agg", "Bucket", "Retention", "Aggregation", "Dependent Features"];
+  const wideHead = wide ? ["Filter", "Buckets", "Status", "Last Backfill", "Next Backfill"] : [];
+  return renderTable(io, [...head, ...wideHead], rows.map((r) => [...cells(r), ...(wide ? wideCells(io, r) : [])]));
 }
 
 export type ListedRow = ReturnType<typeof narrow>;

@@ -1,0 +1,77 @@
+import type { CompiledSeries, CompiledSize } from "../series/compiled-series.js";
+import { alignDown, alignUp } from "../time/buckets.js";
+import type { RowSource } from "./row-source.js";
+
+/** What range to fill: explicit bounds (each defaulting to the source's data), or a schedule's. */
+export type RangeRequest =
+  | { readonly kind: "bounds"; readonly lower?: number; readonly upper?: number }
+  /**
+   * A scheduled run: all data up to the last bucket boundary at or before `now`, so only
+   * complete buckets are filled and the materialized-through time never passes `now`.
+   * (Chunks wholly past retention are skipped without reading, so "all data" costs about
+   * one retention's worth of rows.)
+   */
+  | { readonly kind: "scheduled"; readonly now: number };
+
+/** One (series, bucket size) to recompute. */
+export interface PlanItem {
+  readonly series: CompiledSeries;
+  readonly size: CompiledSize;
+  readonly source: RowSource;
+  /** `[lower, upper)` aligned to the size and the series' anchor; null when there is nothing to read. */
+  readonly range: { readonly lower: number; readonly upper: number } | null;
+  /** Rows of the source in the range when planned. */
+  readonly rows: number;
+  /**
+   * The stored buckets were filled with another layout (windows or aggregations changed):
+   * they cannot be merged with, so the whole data range is redone in one transaction,
+   * whatever the bounds, and buckets outside it are deleted.
+   */
+  readonly reshape: boolean;
+}
+
+/**
+ * Plans a backfill: for each series and each of its bucket sizes, the aligned range to
+ * replace and how many source rows it covers. Lower bounds align down, upper bounds up, so
+ * a bucket is always replaced whole.
+ */
+export function planBackfill(series: readonly CompiledSeries[], sourceFor: (namespace: string) => RowSource, storedLayouts: ReadonlyMap<string, string>, request: RangeRequest): PlanItem[] {
+  const bounds = new Map<RowSource, { min: number; max: number } | null>();
+  const items: PlanItem[] = [];
+  for (const s of series) {
+    const source = sourceFor(s.def.namespace);
+    if (!bounds.has(source)) bounds.set(source, source.bounds());
+    const data = bounds.get(source) ?? null;
+    for (const size of s.sizes) {
+      const stored = storedLayouts.get(`${s.id}:${size.bucketMs}`);
+      const reshape = stored !== undefined && stored !== size.signature;
+      const range = alignedRange(reshape ? { kind: "bounds" } : request, data, size, s.def.anchor);
+      items.push({ series: s, size, source, range, rows: range === null ? 0 : source.count(range.lower, range.upper), reshape });
+    }
+  }
+  return items;
+}
+
+function alignedRange(request: RangeRequest, data: { min: number; max: number } | null, size: CompiledSize, anchor: number): PlanItem["range"] {
+  let from: number | undefined;
+  let to: number | undefined;
+  if (request.kind === "scheduled") {
+    from = data?.min;
+    to = alignDown(request.now, size.bucketMs, anchor);
+  } else {
+    from = request.lower ?? data?.min;
+    // The newest row must fall inside the exclusive upper end.
+    to = request.upper ?? (data === null ? undefined : data.max + 1);
+  }
+  if (from === undefined || to === undefined) return null;
+  const lower = alignDown(from, size.bucketMs, anchor);
+  const upper = alignUp(to, size.bucketMs, anchor);
+  return lower < upper ? { lower, upper } : null;
+}
+
+/** The overall range of a plan (for the job record): smallest lower, largest upper. */
+export function planSpan(items: readonly PlanItem[]): { lower: number | null; upper: number | null } {
+  const ranges = items.flatMap((i) => (i.range === null ? [] : [i.range]));
+  if (ranges.length === 0) return { lower: null, upper: null };
+  return { lower: Math.min(...ranges.map((r) => r.lower)), upper: Math.max(...ranges.map((r) => r.upper)) };
+}

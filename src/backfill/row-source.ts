@@ -1,0 +1,34 @@
+import type { Db } from "../store/open-store.js";
+import { RowLog, type LoggedRow } from "../store/row-log.js";
+import { rowTimeBounds } from "../store/row-time-bounds.js";
+
+/**
+ * Where a backfill reads the rows of one namespace: the store's row log, or an offline
+ * source staged for the run. Both answer by event-time range, oldest first, so a backfill
+ * can replace one time chunk at a time.
+ */
+export interface RowSource {
+  /** "row log" or the offline source's name; recorded on the job. */
+  readonly name: string;
+  readonly namespace: string;
+  bounds(): { min: number; max: number } | null;
+  count(from: number, to: number): number;
+  range(from: number, to: number): Iterable<LoggedRow>;
+  /** Releases what the source holds (staged rows); the row log holds nothing. */
+  close(): void;
+}
+
+export const ROW_LOG = "row log";
+
+/** The store's own row log for `namespace`. */
+export function rowLogSource(db: Db, namespace: string): RowSource {
+  const log = new RowLog(db);
+  return {
+    name: ROW_LOG,
+    namespace,
+    bounds: () => rowTimeBounds(db, namespace),
+    count: (from, to) => log.count(namespace, from, to),
+    range: (from, to) => log.range(namespace, from, to),
+    close: () => {},
+  };
+}

@@ -1,0 +1,117 @@
+import type { PlanItem } from "../../backfill/plan-backfill.js";
+import type { Db } from "../../store/open-store.js";
+import { AggError } from "../../errors.js";
+import { formatDuration } from "../../time/duration.js";
+import { formatInstant, InstantError, parseInstant } from "../../time/instant.js";
+import type { Io } from "../io.js";
+import { renderTable } from "../render-table.js";
+
+/** A time flag (--lower-bound, --now) as epoch ms; a usage error names the flag. */
+export function instantFlag(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseInstant(text);
+  } catch (error) {
+    if (error instanceof InstantError) throw new AggError("usage", `${flag}: ${error.message}`, { hint: error.hint });
+    throw error;
+  }
+}
+
+/**
+ * Marks failed the jobs left queued or working by processes that are gone (killed or
+ * crashed), with a note on stderr. Every command that reads or starts jobs calls it first.
+ */
+export async function failStaleJobs(io: Io, db: Db): Promise<void> {
+  const { failStaleJobs: failStale } = await import("../../store/jobs.js");
+  const { processAlive } = await import("../../backfill/process-alive.js");
+  for (const job of failStale(db, processAlive, io.now())) {
+    io.err(`note: job ${job.id} was left ${job.status} by process ${job.pid}, which is gone; marked failed (chunks it had not committed are unchanged)`);
+  }
+}
+
+/** One plan entry as `--json` prints it. */
+export function planJson(item: PlanItem) {
+  return {
+    series: item.series.id,
+    bucket: formatDuration(item.size.bucketMs),
+    lower: item.range === null ? null : formatInstant(item.range.lower),
+    upper: item.range === null ? null : formatInstant(item.range.upper),
+    rows: item.rows,
+    reshape: item.reshape,
+    features: dependents(item),
+  };
+}
+
+/** The plan as a table: what each (series, size) will replace and how many rows it reads. */
+export function planTable(io: Io, source: string, plan: readonly PlanItem[]): string {
+  const rows = plan.map((item) => [
+    String(item.series.id),
+    formatDuration(item.size.bucketMs),
+    item.range === null ? "-" : formatInstant(item.range.lower),
+    item.range === null ? "-" : formatInstant(item.range.upper),
+    item.rows.toLocaleString("en-US"),
+    note(item),
+  ]);
+  return `Plan (source: ${source}):\n${renderTable(io, ["Series", "Bucket", "From", "To (excl.)", "Rows", "Note"], rows)}`;
+}
+
+function note(item: PlanItem): string {
+  if (item.reshape) return "redone over all data: stored buckets have another layout";
+  return item.range === null ? "no rows to read" : "";
+}
+
+function dependents(item: PlanItem): string[] {
+  return [...new Set(item.series.def.rules.filter((r) => r.bucketMs === item.size.bucketMs).flatMap((r) => r.dependents))];
+}
+
+/** A progress line on stderr (ora) while a backfill runs, on a terminal only. */
+export interface Progress {
+  staged(rows: number): void;
+  planned(plan: readonly PlanItem[]): void;
+  read(rows: number): void;
+  /** Prints a line on stdout without tearing the progress line. */
+  above(text: string): void;
+  stop(): void;
+}
+
+/** Redraws at most this often (ms). */
+const REDRAW_MS = 100;
+
+export async function startProgress(io: Io, source: string): Promise<Progress> {
+  // A terminal without a width (some pseudo-terminals) would make ora clear endlessly.
+  if (!io.interactive || !process.stderr.columns) return { staged() {}, planned() {}, read() {}, above: (text) => io.out(text), stop() {} };
+  const { default: ora } = await import("ora");
+  const spinner = ora({ text: `reading ${source}`, stream: process.stderr }).start();
+  let began = io.now();
+  let drawn = 0;
+  let total = 0;
+  const rate = (rows: number): string => `${Math.round(rows / Math.max(0.001, (io.now() - began) / 1000)).toLocaleString("en-US")} rows/s`;
+  const draw = (text: string): void => {
+    if (io.now() - drawn < REDRAW_MS) return;
+    drawn = io.now();
+    spinner.text = text;
+    spinner.render();
+  };
+  return {
+    staged(rows) {
+      draw(`reading ${source}: ${rows.toLocaleString("en-US")} rows, ${rate(rows)}`);
+    },
+    planned(plan) {
+      total = plan.reduce((sum, item) => sum + item.rows, 0);
+      began = io.now();
+    },
+    read(rows) {
+      const share = total === 0 ? 1 : Math.min(1, rows / total);
+      const filled = Math.round(share * 24);
+      draw(`[${"█".repeat(filled)}${"░".repeat(24 - filled)}] ${Math.floor(share * 100)}% ${rows.toLocaleString("en-US")}/${total.toLocaleString("en-US")} rows, ${rate(rows)}`);
+    },
+    above(text) {
+      spinner.clear();
+      io.out(text);
+      spinner.render();
+    },
+    stop() {
+      spinner.stop();
+    },
+  };
+}
