@@ -1,3 +1,4 @@
+import { UNFILLED_LAYOUT } from "../store/series-registry.js";
 import type { CompiledSeries, CompiledSize } from "../series/compiled-series.js";
 import { alignDown, alignUp } from "../time/buckets.js";
 import type { RowSource } from "./row-source.js";
@@ -44,7 +45,8 @@ export function planBackfill(series: readonly CompiledSeries[], sourceFor: (name
     const data = bounds.get(source) ?? null;
     for (const size of s.sizes) {
       const stored = storedLayouts.get(`${s.id}:${size.bucketMs}`);
-      const reshape = stored !== undefined && stored !== size.signature;
+      // An "unfilled" size holds no buckets of another shape: it is filled like a new one.
+      const reshape = stored !== undefined && stored !== size.signature && stored !== UNFILLED_LAYOUT;
       const range = alignedRange(reshape ? { kind: "bounds" } : request, data, size, s.def.anchor);
       items.push({ series: s, size, source, range, rows: range === null ? 0 : source.count(range.lower, range.upper), reshape });
     }

@@ -87,7 +87,8 @@ export class BatchApplier {
       if (t !== before[i]) advanceMaxEventTime(this.db, target.series.id, t);
       for (const size of target.sizes) deleted += this.dropStale(target, size, retentionCutoff(t, size), series);
     });
-    for (const { seriesId, size } of flushed.sizes) recordLayout(this.db, seriesId, size.bucketMs, size.signature);
+    // Every size this run keeps current has seen this batch, written to or not.
+    for (const target of this.targets) for (const size of target.sizes) recordLayout(this.db, target.series.id, size.bucketMs, size.signature);
     return { inserted, duplicates, replaced, bucketsWritten: flushed.written, bucketsDeleted: deleted, series };
   }
 

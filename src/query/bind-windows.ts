@@ -4,6 +4,7 @@ import { AggError } from "../errors.js";
 import type { Project, WindowedFeature } from "../project/model.js";
 import { retentionCutoff } from "../series/compiled-series.js";
 import { groupKeysOf, type SeriesDef } from "../series/derive.js";
+import { UNFILLED_LAYOUT } from "../store/series-registry.js";
 import { layoutSignature } from "../series/layout-signature.js";
 import type { SeriesRecord } from "../store/series-registry.js";
 import { formatDuration } from "../time/duration.js";
@@ -109,6 +110,12 @@ function checkLayout(def: SeriesDef, size: SeriesDef["sizes"][number], seriesId:
   const expected = layoutSignature(def, size);
   if (stored === undefined) return [`no ${formatDuration(size.bucketMs)} bucket of this series was ever written: ingest through a resolver that updates aggregations, or run \`agg backfill --feature ${feature.fqn}\``];
   if (stored === expected) return [];
+  if (stored === UNFILLED_LAYOUT) {
+    throw new AggError("store", `the ${formatDuration(size.bucketMs)} buckets of series ${seriesId} (behind ${feature.fqn}) were never filled with the rows logged before the feature existed`, {
+      hint: `fill them with \`agg backfill --feature ${feature.fqn}\`, then query again`,
+      meta: { series: seriesId, bucketMs: size.bucketMs },
+    });
+  }
   const was = JSON.parse(stored) as { aggs: string[]; retention: number };
   const now = JSON.parse(expected) as { aggs: string[]; retention: number };
   if (JSON.stringify(was.aggs) !== JSON.stringify(now.aggs)) {

@@ -22,11 +22,26 @@ interface SeriesRow {
  */
 export function registerSeries(db: Db, defs: readonly SeriesDef[], now: number): Map<string, SeriesRecord> {
   const insert = db.prepare("INSERT INTO series (identity, namespace, group_keys, feature, filter, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (identity) DO NOTHING");
+  const idOf = db.prepare<[string], { id: number }>("SELECT id FROM series WHERE identity = ?");
+  const hasRows = db.prepare<[string], { one: number }>("SELECT 1 AS one FROM rows WHERE namespace = ? LIMIT 1");
+  const markUnfilled = db.prepare("INSERT INTO series_sizes (series_id, bucket_ms, layout) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
   db.transaction(() => {
-    for (const def of defs) insert.run(def.identity, def.namespace, JSON.stringify(def.groupKeys), def.feature, def.filterText, now);
+    for (const def of defs) {
+      insert.run(def.identity, def.namespace, JSON.stringify(def.groupKeys), def.feature, def.filterText, now);
+      // A (series, bucket size) that appears after its namespace already has logged rows
+      // is missing that history: mark it so list/check say "needs backfill", ingest leaves
+      // it alone and query refuses it, until a backfill fills it. (Ingest records the
+      // layout of every size it keeps up to date, so those are never marked.)
+      if (hasRows.get(def.namespace) === undefined) continue;
+      const id = idOf.get(def.identity)!.id;
+      for (const size of def.sizes) markUnfilled.run(id, size.bucketMs, UNFILLED_LAYOUT);
+    }
   }).immediate();
   return readSeries(db, defs);
 }
+
+/** The layout recorded for a new series whose history has not been backfilled yet. */
+export const UNFILLED_LAYOUT = "unfilled: rows were logged before this series existed";
 
 /** The records of `defs` that the store knows (read-only). */
 export function readSeries(db: Db, defs: readonly SeriesDef[]): Map<string, SeriesRecord> {
