@@ -3,6 +3,7 @@
  * `user.txn_sum__86400__` (window in seconds), `user.txn_sum__7d__`, `user.txn_sum["7d"]`,
  * `user.txn_sum__all__`. Windows are integer ms inside agg, whole seconds in names.
  */
+import { TextParseError } from "../text-parse-error.js";
 import { DurationError, SECOND_MS, UNBOUNDED_MS, isUnbounded, parseDuration } from "../time/duration.js";
 
 export interface FeatureName {
@@ -21,17 +22,11 @@ const BARE_FORM = new RegExp(`^(${IDENT})\\.(${IDENT})$`);
 const FORMS = 'user.txn_sum (all windows), user.txn_sum__86400__ (seconds), user.txn_sum__7d__, user.txn_sum["7d"], user.txn_sum__all__';
 
 /** A feature name that does not parse. Not an AggError: the caller knows the flag or file:line. */
-export class FqnError extends Error {
+export class FqnError extends TextParseError {
   override readonly name = "FqnError";
-  readonly reason: string;
-  readonly hint: string;
-  readonly input: string;
 
   constructor(input: string, reason: string, hint = `Accepted forms: ${FORMS}.`) {
-    super(`invalid feature name ${JSON.stringify(input)}: ${reason}`);
-    this.input = input;
-    this.reason = reason;
-    this.hint = hint;
+    super("feature name", input, reason, hint);
   }
 }
 

@@ -3,6 +3,7 @@
  * (`1h30m`, `1w 2d`), or `all` / `infinity` for an unbounded window. Everything is
  * integer milliseconds inside agg.
  */
+import { TextParseError } from "../text-parse-error.js";
 
 export const SECOND_MS = 1_000;
 export const MINUTE_MS = 60 * SECOND_MS;
@@ -36,19 +37,11 @@ const UNIT_ALIASES = new Map<string, string>([
 ]);
 
 /** A duration that does not parse. Not an AggError: the caller knows the file:line. */
-export class DurationError extends Error {
+export class DurationError extends TextParseError {
   override readonly name = "DurationError";
-  /** What is wrong and, where we can tell, the exact fix: `decimals are not allowed; write "1h30m"`. */
-  readonly reason: string;
-  /** One sentence on what is allowed. */
-  readonly hint: string;
-  readonly input: string;
 
   constructor(input: string, reason: string, hint = `Write durations as ${ALLOWED}.`) {
-    super(`invalid duration ${JSON.stringify(input)}: ${reason}`);
-    this.input = input;
-    this.reason = reason;
-    this.hint = hint;
+    super("duration", input, reason, hint);
   }
 }
 

@@ -2,6 +2,7 @@
  * Instants: user-written times (`--at`, `--lower-bound`, `bucketStart`) and event times
  * in ingested rows. Both become integer epoch milliseconds.
  */
+import { TextParseError } from "../text-parse-error.js";
 
 const ALLOWED = 'an ISO-8601 time with Z or an offset ("2024-03-01T10:00:00Z", "2024-03-01T12:00+02:00"), a date ("2024-03-01", UTC midnight), or epoch seconds ("1709287200")';
 
@@ -10,17 +11,11 @@ export const MIN_EVENT_MS = 0;
 export const MAX_EVENT_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /** A time that does not parse. Not an AggError: the caller knows the flag or file:line. */
-export class InstantError extends Error {
+export class InstantError extends TextParseError {
   override readonly name = "InstantError";
-  readonly reason: string;
-  readonly hint: string;
-  readonly input: string;
 
   constructor(input: string, reason: string, hint = `Write ${ALLOWED}.`) {
-    super(`invalid time ${JSON.stringify(input)}: ${reason}`);
-    this.input = input;
-    this.reason = reason;
-    this.hint = hint;
+    super("time", input, reason, hint);
   }
 }
 

@@ -7,6 +7,7 @@
  *   not push the next one back, and `isDue` is one rule for both kinds.
  * - A schedule that never ran is due at once.
  */
+import { TextParseError } from "../text-parse-error.js";
 import { CronExpressionParser } from "cron-parser";
 import { DurationError, formatDuration, parseDuration } from "./duration.js";
 import { bucketStart } from "./buckets.js";
@@ -22,17 +23,11 @@ const MACROS = new Set(["@yearly", "@annually", "@monthly", "@weekly", "@daily",
 const HASHED = /(?:^|,)H(?![a-z])/i;
 
 /** A schedule that does not parse. Not an AggError: the caller knows the file:line. */
-export class ScheduleError extends Error {
+export class ScheduleError extends TextParseError {
   override readonly name = "ScheduleError";
-  readonly reason: string;
-  readonly hint: string;
-  readonly input: string;
 
   constructor(input: string, reason: string, hint = CRON_HINT) {
-    super(`invalid schedule ${JSON.stringify(input)}: ${reason}`);
-    this.input = input;
-    this.reason = reason;
-    this.hint = hint;
+    super("schedule", input, reason, hint);
   }
 }
 
