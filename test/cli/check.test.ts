@@ -83,6 +83,13 @@ describe("agg check", () => {
     expect(report.problems).toEqual([expect.objectContaining({ where: "features/user.ts:6", code: "bad-schedule", subject: "user.txn_sum" })]);
   });
 
+  test("the SPEC's examples (1.1 to 1.4) load as written", () => {
+    const result = run("spec-examples", ["check"]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("3 namespaces, 4 windowed features, 3 series, 1 stream resolvers, 1 offline sources");
+  });
+
   test("a valid project passes with a summary", () => {
     const cwd = sampleWorkspace();
     const result = runAgg(["check"], { cwd });
