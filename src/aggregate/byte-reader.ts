@@ -14,24 +14,34 @@ import {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** Reads what a `ByteWriter` wrote; throws a "store" error on truncated or foreign bytes. */
+// Floats are copied here and read with an explicit byte order: one DataView for every
+// reader, where a view per reader would cost an allocation per bucket on the query path.
+const scratch = new Uint8Array(8);
+const scratchView = new DataView(scratch.buffer);
+
+/**
+ * Reads what a `ByteWriter` wrote, in `buf[from, end)`; throws a "store" error on
+ * truncated or foreign bytes.
+ */
 export class ByteReader {
-  private dataView: DataView | null = null;
-  private pos = 0;
+  private pos: number;
+  private readonly end: number;
 
-  constructor(private readonly buf: Uint8Array) {}
-
-  /** Made on first use: most small states hold no float, and decode is on the query path. */
-  private get view(): DataView {
-    return (this.dataView ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
+  constructor(
+    private readonly buf: Uint8Array,
+    from = 0,
+    end = buf.length,
+  ) {
+    this.pos = from;
+    this.end = end;
   }
 
   get done(): boolean {
-    return this.pos >= this.buf.length;
+    return this.pos >= this.end;
   }
 
   u8(): number {
-    if (this.pos >= this.buf.length) throw corrupt("it ends early");
+    if (this.pos >= this.end) throw corrupt("it ends early");
     return this.buf[this.pos++] as number;
   }
 
@@ -53,17 +63,13 @@ export class ByteReader {
   }
 
   f32(): number {
-    this.need(4);
-    const v = this.view.getFloat32(this.pos, true);
-    this.pos += 4;
-    return v;
+    this.copy(4);
+    return scratchView.getFloat32(0, true);
   }
 
   f64(): number {
-    this.need(8);
-    const v = this.view.getFloat64(this.pos, true);
-    this.pos += 8;
-    return v;
+    this.copy(8);
+    return scratchView.getFloat64(0, true);
   }
 
   number(): number {
@@ -114,14 +120,20 @@ export class ByteReader {
     this.need(units * 2);
     let s = "";
     for (let i = 0; i < units; i++) {
-      s += String.fromCharCode(this.view.getUint16(this.pos, true));
+      s += String.fromCharCode(this.buf[this.pos]! | (this.buf[this.pos + 1]! << 8));
       this.pos += 2;
     }
     return s;
   }
 
+  private copy(n: number): void {
+    this.need(n);
+    for (let i = 0; i < n; i++) scratch[i] = this.buf[this.pos + i]!;
+    this.pos += n;
+  }
+
   private need(n: number): void {
-    if (this.pos + n > this.buf.length) throw corrupt("it ends early");
+    if (this.pos + n > this.end) throw corrupt("it ends early");
   }
 }
 

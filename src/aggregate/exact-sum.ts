@@ -47,7 +47,17 @@ export class ExactSum {
   merge(other: ExactSum): void {
     this.special += other.special;
     this.carries += other.carries;
-    for (const q of other.partials.slice()) this.add(q); // a copy: `other` may be `this`
+    for (const q of other === this ? other.partials.slice() : other.partials) this.add(q);
+  }
+
+  /** `merge` of what `write` wrote, without building it (the query's hot path). */
+  mergeEncoded(r: ByteReader): void {
+    const head = r.varint();
+    const count = Math.floor(head / 4);
+    // The same adds as `merge`: carries and specials are sums, so their order is free.
+    for (let i = 0; i < count; i++) this.add(r.number());
+    if (head & 1) this.carries += r.number();
+    if (head & 2) this.special += r.number();
   }
 
   /** The correctly rounded exact total (0 when nothing was added). */
@@ -105,7 +115,7 @@ function growInto(p: number[], x: number): void {
     if (lo !== 0) p[i++] = lo;
     x = hi;
   }
-  p.length = i;
+  while (p.length > i) p.pop(); // cheaper than the length setter, a runtime call
   if (x !== 0) p.push(x);
 }
 

@@ -21,8 +21,17 @@ export class Extremes {
   }
 
   merge(other: Extremes): void {
-    if (!(other.min >= this.min) && other.min === other.min) this.min = other.min;
-    if (!(other.max <= this.max) && other.max === other.max) this.max = other.max;
+    this.mergeValues(other.min, other.max);
+  }
+
+  /** `merge` of what `write` wrote, without building it (the query's hot path). */
+  mergeEncoded(r: ByteReader): void {
+    this.mergeValues(this.keepMin ? r.number() : NaN, this.keepMax ? r.number() : NaN);
+  }
+
+  private mergeValues(min: number, max: number): void {
+    if (!(min >= this.min) && min === min) this.min = min;
+    if (!(max <= this.max) && max === max) this.max = max;
   }
 
   write(w: ByteWriter): void {

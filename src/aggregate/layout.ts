@@ -3,7 +3,7 @@ import { aggLabel } from "./agg-label.js";
 import { AggState, type StatePlan } from "./agg-state.js";
 import type { BestN } from "./best-n.js";
 import { checkQuantile, invalid, planState } from "./plan-state.js";
-import { decodeState, encodeState } from "./state-codec.js";
+import { decodeState, encodeState, mergeEncodedState } from "./state-codec.js";
 import type { AggSpec, BucketState, Row, Scalar, StateLayout } from "./types.js";
 
 /**
@@ -26,6 +26,9 @@ export function compileLayout(specs: readonly AggSpec[]): StateLayout {
       // Merging a state into itself must double it, so read from a copy.
       const from = into === other ? decodeState(plan, encodeState(other as AggState)) : other;
       mergeStates(into as AggState, from as AggState);
+    },
+    mergeEncoded(into, bytes, from, to) {
+      if (!mergeEncodedState(plan, into as AggState, bytes, from, to)) mergeStates(into as AggState, decodeState(plan, bytes.subarray(from, to)));
     },
     rows: (state) => (state as AggState).rows,
     finish: (state, spec) => finish(plan, state as AggState, spec),

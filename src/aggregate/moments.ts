@@ -26,22 +26,34 @@ export class Moments {
   }
 
   merge(other: Moments): void {
-    const nb = other.n;
+    this.mergeValues(other.n, other.shift, other.mean, other.m2);
+  }
+
+  /** `merge` of what `write` wrote, without building it (the query's hot path). */
+  mergeEncoded(r: ByteReader): void {
+    const n = r.varint();
+    if (n === 0) return;
+    const shift = r.number();
+    if (n === 1) this.mergeValues(1, shift, 0, 0);
+    else this.mergeValues(n, shift, r.number(), r.number());
+  }
+
+  private mergeValues(nb: number, shift: number, mean: number, m2: number): void {
     if (nb === 0) return;
     const na = this.n;
     if (na === 0) {
       this.n = nb;
-      this.shift = other.shift;
-      this.mean = other.mean;
-      this.m2 = other.m2;
+      this.shift = shift;
+      this.mean = mean;
+      this.m2 = m2;
       return;
     }
     const n = na + nb;
     // Difference of the two means; the shifts are close for similar data, so their
     // difference is exact (Sterbenz) and the small shifted means keep their precision.
-    const d = other.shift - this.shift + (other.mean - this.mean);
+    const d = shift - this.shift + (mean - this.mean);
     this.mean += (d * nb) / n;
-    this.m2 += other.m2 + ((d * d * na) / n) * nb;
+    this.m2 += m2 + ((d * d * na) / n) * nb;
     this.n = n;
   }
 

@@ -47,3 +47,25 @@ export function decodeState(plan: StatePlan, bytes: Uint8Array): AggState {
   if (!r.done) throw corrupt("it has trailing bytes (was it written for other aggregations?)");
   return s;
 }
+
+/**
+ * `mergeStates(into, decodeState(plan, bytes[from, to)))` without building the decoded
+ * state, for layouts of counts, sums, extremes and moments (the query's hot path; the
+ * components merge straight from the bytes). Returns false, reading nothing, for layouts
+ * with sketches or row lists: the caller decodes those.
+ */
+export function mergeEncodedState(plan: StatePlan, into: AggState, bytes: Uint8Array, from: number, to: number): boolean {
+  if (plan.distinct || plan.quantiles || plan.topKCapacity > 0 || plan.best.length > 0) return false;
+  const r = new ByteReader(bytes, from, to);
+  const format = r.u8();
+  if (format !== FORMAT) throw corrupt(`unknown format ${format}`);
+  const rows = r.varint();
+  if (rows === 0) return true;
+  into.rows += rows;
+  into.n += r.varint();
+  into.sum?.mergeEncoded(r);
+  into.extremes?.mergeEncoded(r);
+  into.moments?.mergeEncoded(r);
+  if (!r.done) throw corrupt("it has trailing bytes (was it written for other aggregations?)");
+  return true;
+}

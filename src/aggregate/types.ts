@@ -49,6 +49,8 @@ export interface StateLayout {
   add(state: BucketState, value: Scalar, row: Row): void;
   /** Folds `other` into `into` (both from this layout). Never reads raw rows. */
   merge(into: BucketState, other: BucketState): void;
+  /** `merge(into, decode(bytes.subarray(from, to)))`, without building the decoded state where it can. */
+  mergeEncoded(into: BucketState, bytes: Uint8Array, from: number, to: number): void;
   /** Rows folded in (after filters, nulls included). */
   rows(state: BucketState): number;
   /** The value of one aggregation on this state; the SPEC 1.2 "value on no rows" when empty. */

@@ -1,69 +1,145 @@
-import type { BucketState } from "../aggregate/types.js";
+import type { BucketState, Row } from "../aggregate/types.js";
+import { keyTextOf, keyTextOfKeys } from "../ingest/key-text.js";
 import { retentionCutoff } from "../series/compiled-series.js";
 import { aggregatedValue, groupKeyOf, matchesFilter } from "../series/row-match.js";
-import type { BucketTable } from "../store/bucket-table.js";
+import type { BucketRecord, BucketTable, RawBucketRow } from "../store/bucket-table.js";
 import type { Db } from "../store/open-store.js";
 import { parseRow } from "../store/row-log.js";
 import { advanceMaxEventTime, seriesMaxEventTime } from "../store/series-registry.js";
 import { bucketStart } from "../time/buckets.js";
 import type { PlanItem } from "./plan-backfill.js";
+import type { RowSource } from "./row-source.js";
 
 interface Folded {
   readonly keys: string[];
-  readonly start: number;
   readonly state: BucketState;
 }
 
+/** One item's share of a chunk: `[from, to)`, aligned to its size, and its rows' indexes. */
+interface Part {
+  readonly item: PlanItem;
+  readonly from: number;
+  readonly to: number;
+  readonly first: number;
+  readonly end: number;
+}
+
 /**
- * Recomputes one bucket-aligned chunk `[from, to)` of a (series, size) from its source and
- * replaces the stored buckets of that chunk. Must run inside a write transaction: the read,
- * the delete and the writes then form one atomic step. Returns the buckets written.
+ * Recomputes the chunk `[from, to)` of several (series, size) items of one source, reading
+ * the source once, and replaces their stored buckets of the chunk. Returns the buckets
+ * the chunk holds now (written, or found already stored with the same bytes). The chunk must be
+ * aligned to every item's size; each item keeps to its own range within it. Must run
+ * inside a write transaction: the read, the deletes and the writes then form one atomic
+ * step.
  *
- * Retention is that of ingest: the clock is the latest event time the series has seen
- * (advanced by every row read here), and buckets ending at or before its cutoff are
- * neither written nor kept. Chunks run newest first, so the clock is final for this run
- * by the time older chunks are folded.
+ * Retention is that of ingest: a series' clock is the latest event time it has seen
+ * (advanced by every row read here for it, kept or not), and buckets ending at or before
+ * its cutoff are neither written nor kept. Chunks run newest first, so the clock is final
+ * for this run by the time older chunks are folded, and a chunk wholly past retention
+ * for every item is not read at all.
  */
-export function replaceChunk(db: Db, table: BucketTable, item: PlanItem, from: number, to: number, onRow: () => void): number {
-  const { series, size } = item;
-  const { def, id } = series;
-  let clock = seriesMaxEventTime(db, id);
-  if (clock !== null && to <= retentionCutoff(clock, size)) {
-    // Wholly past retention: nothing here may hold buckets, so skip reading it.
-    table.deleteRange(id, size.bucketMs, from, to);
-    return 0;
-  }
-  const folded = new Map<string, Folded>();
-  let newest: number | null = null;
-  for (const logged of item.source.range(from, to)) {
-    onRow();
-    // As in ingest, every row of the namespace moves the clock, kept or not.
-    if (newest === null || logged.ts > newest) newest = logged.ts;
-    const row = parseRow(logged.data);
-    if (!matchesFilter(def.filter, row)) continue;
-    const keys = groupKeyOf(def, row);
-    if (keys === null) continue;
-    const start = bucketStart(logged.ts, size.bucketMs, def.anchor);
-    const key = `${start}\u0000${keys.join("\u0000")}`;
-    let bucket = folded.get(key);
-    if (bucket === undefined) {
-      bucket = { keys, start, state: size.layout.empty() };
-      folded.set(key, bucket);
+export function replaceChunk(db: Db, table: BucketTable, items: readonly PlanItem[], source: RowSource, from: number, to: number, onRows: (count: number) => void): number {
+  const clocks = new Map<number, number | null>();
+  const clockOf = (id: number): number | null => {
+    if (!clocks.has(id)) clocks.set(id, seriesMaxEventTime(db, id));
+    return clocks.get(id) ?? null;
+  };
+  const shares: { item: PlanItem; from: number; to: number }[] = [];
+  for (const item of items) {
+    if (item.range === null) continue;
+    const share = { item, from: Math.max(from, item.range.lower), to: Math.min(to, item.range.upper) };
+    if (share.from >= share.to) continue;
+    const clock = clockOf(item.series.id);
+    if (clock !== null && share.to <= retentionCutoff(clock, item.size)) {
+      // Wholly past retention: nothing here may hold buckets, so skip reading it.
+      table.deleteRange(item.series.id, item.size.bucketMs, share.from, share.to);
+      continue;
     }
-    size.layout.add(bucket.state, aggregatedValue(def, row), row);
+    shares.push(share);
   }
-  if (newest !== null) {
-    advanceMaxEventTime(db, id, newest);
-    clock = clock === null ? newest : Math.max(clock, newest);
+  if (shares.length === 0) return 0;
+
+  const read = source.timesAndData(Math.min(...shares.map((s) => s.from)), Math.max(...shares.map((s) => s.to)));
+  onRows(read.length);
+  const times = read.map((r) => r[0]);
+  const rows = read.map((r) => parseRow(r[1]));
+  const parts: Part[] = shares.map((s) => ({ ...s, first: firstAtOrAfter(times, s.from), end: firstAtOrAfter(times, s.to) }));
+
+  // As in ingest, every row of the namespace moves the clock, kept or not.
+  const newest = new Map<number, number>();
+  for (const part of parts) {
+    if (part.end === part.first) continue;
+    const id = part.item.series.id;
+    newest.set(id, Math.max(newest.get(id) ?? -Infinity, times[part.end - 1]!));
   }
-  table.deleteRange(id, size.bucketMs, from, to);
-  const cutoff = clock === null ? -Infinity : retentionCutoff(clock, size);
+  for (const [id, t] of newest) {
+    advanceMaxEventTime(db, id, t);
+    const clock = clockOf(id);
+    clocks.set(id, clock === null ? t : Math.max(clock, t));
+  }
+
   let written = 0;
-  for (const bucket of folded.values()) {
-    if (bucket.start + size.bucketMs <= cutoff) continue;
-    table.put(id, size.bucketMs, bucket.keys, bucket.start, size.layout.rows(bucket.state), size.layout.encode(bucket.state));
-    written++;
+  for (const part of parts) {
+    const { series, size } = part.item;
+    const { def, id } = series;
+    const folded = new Map<number, Map<string, Folded>>();
+    for (let i = part.first; i < part.end; i++) {
+      const row = rows[i] as Row;
+      if (!matchesFilter(def.filter, row)) continue;
+      const keyText = keyTextOf(def.groupKeys, row);
+      if (keyText === null) continue;
+      const start = bucketStart(times[i]!, size.bucketMs, def.anchor);
+      let byKey = folded.get(start);
+      if (byKey === undefined) folded.set(start, (byKey = new Map()));
+      let bucket = byKey.get(keyText);
+      if (bucket === undefined) byKey.set(keyText, (bucket = { keys: groupKeyOf(def, row)!, state: size.layout.empty() }));
+      size.layout.add(bucket.state, aggregatedValue(def, row), row);
+    }
+    const clock = clockOf(id);
+    const cutoff = clock === null ? -Infinity : retentionCutoff(clock, size);
+    // Replace what changed: a bucket recomputed to the bytes it has is left as it is, one
+    // that is gone is deleted. Over history that ingest keeps current, that is most of it.
+    const keyCount = def.groupKeys.length;
+    const old = new Map<number, Map<string, RawBucketRow>>();
+    for (const stored of table.readRange(id, size.bucketMs, part.from, part.to)) {
+      let byKey = old.get(stored[4]);
+      if (byKey === undefined) old.set(stored[4], (byKey = new Map()));
+      byKey.set(keyCount === 1 ? stored[0] : keyTextOfKeys(stored.slice(0, keyCount) as string[]), stored);
+    }
+    const writes: BucketRecord[] = [];
+    for (const [start, byKey] of folded) {
+      if (start + size.bucketMs <= cutoff) continue;
+      const before = old.get(start);
+      for (const [keyText, bucket] of byKey) {
+        const state = size.layout.encode(bucket.state);
+        const rows = size.layout.rows(bucket.state);
+        const previous = before?.get(keyText);
+        before?.delete(keyText);
+        written++;
+        if (previous === undefined || previous[5] !== rows || !sameBytes(previous[6], state)) writes.push({ keys: bucket.keys, start, rows, state });
+      }
+    }
+    for (const byKey of old.values()) for (const gone of byKey.values()) table.delete(id, size.bucketMs, gone.slice(0, keyCount) as string[], gone[4]);
+    table.putMany(id, size.bucketMs, writes);
+    if (clock !== null) table.deleteEndingBy(id, size.bucketMs, cutoff);
   }
-  if (clock !== null) table.deleteEndingBy(id, size.bucketMs, cutoff);
   return written;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The index of the first of the ascending `times` at or after `t`. */
+function firstAtOrAfter(times: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (times[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -70,6 +70,7 @@ export async function stageOfflineSource(db: Db, project: Project, source: Offli
     bounds: () => staged.bounds(),
     count: (from, to) => staged.count(from, to),
     range: (from, to) => staged.range(from, to),
+    timesAndData: (from, to) => staged.timesAndData(from, to),
     close: () => staged.drop(),
   };
 }

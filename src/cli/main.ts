@@ -24,5 +24,13 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
 }
 
 if (process.argv[1] !== undefined && /[\\/](agg|agg\.js|main\.js)$/.test(process.argv[1])) {
-  process.exitCode = await runCli(process.argv.slice(2), processIo());
+  // A reader that stops early (`agg list | head -1`) is not an error: end quietly, not
+  // with Node's unhandled-EPIPE stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+      process.exit(process.exitCode ?? 0);
+    });
+  }
+  process.exitCode = await runCli(process.argv.slice(2), await processIo());
 }

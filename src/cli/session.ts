@@ -42,6 +42,8 @@ export async function openStoreFor(io: Io, options: GlobalOptions, project: Proj
     return { project, defs, db, storePath: path, series, close: () => db.close() };
   } catch (error) {
     db.close();
-    throw error;
+    // A read-only or locked store fails here, at its first write: name it.
+    const { storeError } = await import("../store/store-error.js");
+    throw storeError(error, path);
   }
 }

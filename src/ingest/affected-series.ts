@@ -7,6 +7,7 @@ import { formatDuration } from "../time/duration.js";
 /** A series a stream feeds, with the bucket sizes ingest may update. */
 export interface Target {
   readonly series: CompiledSeries;
+  /** The sizes whose stored layout is this definition's (or none yet), when planned. */
   readonly sizes: readonly CompiledSize[];
   /**
    * Whether the row log's per-key index finds this series' rows: it compares the key as
@@ -23,6 +24,7 @@ export interface NeedsBackfill {
 }
 
 export interface AffectedSeries {
+  /** Every series over the stream's output namespace, also those with no size to update now. */
   readonly targets: readonly Target[];
   readonly needsBackfill: readonly NeedsBackfill[];
 }
@@ -41,16 +43,31 @@ export function affectedSeries(db: Db, compiled: readonly CompiledSeries[], stre
   const needsBackfill: NeedsBackfill[] = [];
   for (const series of compiled) {
     if (series.def.namespace !== ns.name) continue;
-    const sizes = series.sizes.filter((size) => {
-      const layout = stored.get(`${series.id}:${size.bucketMs}`);
-      if (layout === undefined || layout === size.signature) return true;
-      const features = series.def.rules.filter((r) => r.bucketMs === size.bucketMs).flatMap((r) => r.dependents);
-      needsBackfill.push({ series: series.id, bucket: formatDuration(size.bucketMs), features: [...new Set(features)] });
-      return false;
-    });
+    const { sizes, stale } = sizesToUpdate(series, stored);
+    needsBackfill.push(...stale);
     const firstKey = ns.scalars.find((s) => s.name === series.def.groupKeys[0]);
     const keyed = firstKey !== undefined && ["string", "int", "datetime"].includes(firstKey.kind);
-    if (sizes.length > 0) targets.push({ series, sizes, keyed });
+    targets.push({ series, sizes, keyed });
   }
   return { targets, needsBackfill };
+}
+
+/**
+ * Splits a series' sizes by their recorded layout (`layouts`: storedLayouts): ingest
+ * updates those recorded with this definition's layout or not recorded yet; the others
+ * need a backfill first. Ingest asks again whenever another process has written.
+ */
+export function sizesToUpdate(series: CompiledSeries, layouts: ReadonlyMap<string, string>): { sizes: CompiledSize[]; stale: NeedsBackfill[] } {
+  const sizes: CompiledSize[] = [];
+  const stale: NeedsBackfill[] = [];
+  for (const size of series.sizes) {
+    const layout = layouts.get(`${series.id}:${size.bucketMs}`);
+    if (layout === undefined || layout === size.signature) {
+      sizes.push(size);
+      continue;
+    }
+    const features = series.def.rules.filter((r) => r.bucketMs === size.bucketMs).flatMap((r) => r.dependents);
+    stale.push({ series: series.id, bucket: formatDuration(size.bucketMs), features: [...new Set(features)] });
+  }
+  return { sizes, stale };
 }

@@ -1,15 +1,16 @@
-import type { Row } from "../aggregate/types.js";
+import type { BucketState, Row } from "../aggregate/types.js";
 import { retentionCutoff, type CompiledSize } from "../series/compiled-series.js";
 import { aggregatedValue, groupKeyOf, matchesFilter } from "../series/row-match.js";
-import { BucketTable } from "../store/bucket-table.js";
+import { BucketTable, type BucketRecord } from "../store/bucket-table.js";
 import type { Db } from "../store/open-store.js";
 import { parseRow, RowLog } from "../store/row-log.js";
-import { advanceMaxEventTime, readSeries, recordLayout } from "../store/series-registry.js";
+import { advanceMaxEventTime, readSeries, recordLayout, storedLayouts } from "../store/series-registry.js";
 import { alignDown, bucketStart } from "../time/buckets.js";
-import type { Target } from "./affected-series.js";
-import { BucketBatch } from "./bucket-batch.js";
+import { sizesToUpdate, type NeedsBackfill, type Target } from "./affected-series.js";
+import { SizeCache, type OpenBucket } from "./bucket-cache.js";
+import { keyTextOf } from "./key-text.js";
 import type { NormalizedRow } from "./normalize-row.js";
-import { recomputeBucket } from "./recompute-bucket.js";
+import { recomputeBuckets } from "./recompute-buckets.js";
 
 /** What one committed batch did. */
 export interface BatchResult {
@@ -21,112 +22,352 @@ export interface BatchResult {
   readonly series: ReadonlySet<number>;
 }
 
+/** One (series, size) as the applier tracks it. */
+interface SizeSlot {
+  readonly size: CompiledSize;
+  readonly cache: SizeCache;
+  /** The retention cutoff last applied to the store since the cache was reset. */
+  applied: number | null;
+  /** Its layout is recorded in the store as this definition's. */
+  recorded: boolean;
+  /** Buckets of this batch whose stored state is still to be read. */
+  toLoad: OpenBucket[];
+  /** Buckets this batch changed. */
+  touched: OpenBucket[];
+}
+
+interface SeriesSlot {
+  readonly target: Target;
+  readonly sizes: readonly SizeSlot[];
+  /** The sizes updated now: stored with this definition's layout, or not stored yet. */
+  active: SizeSlot[];
+  /** Retention's clock, the latest event time the series has seen, as stored. */
+  clock: number | null;
+  /** The clock as this batch moves it. */
+  latest: number | null;
+}
+
+/**
+ * Stored buckets held between batches, over all sizes. Each is a few hundred bytes, but
+ * every bucket replaced or evicted is garbage for the collector's old generation, which
+ * V8 lets grow well past what is live: more than this buys little speed for much memory.
+ */
+const CACHE_LIMIT = 20_000;
+
 /**
  * Applies batches of rows of one namespace to the row log and the buckets of `targets`,
- * one IMMEDIATE transaction per batch: a crash loses whole batches only, and every
- * bucket's read-modify-write happens under the write lock, so concurrent ingests neither
- * lose nor double an update.
+ * one IMMEDIATE transaction per batch (given in slices, see `apply`): a crash loses whole
+ * batches only, and every bucket's read-modify-write happens under the write lock, so
+ * concurrent ingests neither lose nor double an update.
+ *
+ * Between batches it remembers the recent buckets it wrote (SizeCache), so a bucket
+ * touched again needs no read, and which buckets cannot exist yet, so a new one needs
+ * none either; reads that remain are one statement per size. That knowledge is exact
+ * only while this connection is the store's only writer, so each batch first asks SQLite
+ * whether another connection has committed since (`PRAGMA data_version`, under the write
+ * lock); if one has, the cache, the series clocks and the recorded layouts are read
+ * again, and a size that another process re-filled for another definition is left alone
+ * from that batch on.
  */
 export class BatchApplier {
   private readonly rowLog: RowLog;
   private readonly buckets: BucketTable;
-  private readonly run;
-  /** Retention cutoffs already applied by this run, per series and size. */
-  private readonly applied = new Map<string, number>();
+  private readonly slots: SeriesSlot[];
+  /** What the open transaction did so far; null when none is open. */
+  private open: { inserted: number; duplicates: number; replaced: number; bucketsWritten: number; bucketsDeleted: number; series: Set<number> } | null = null;
+  private readonly stale = new Map<string, NeedsBackfill>();
+  /** `PRAGMA data_version` when the cache was last known to match the store. */
+  private version: number | null = null;
 
   constructor(
     private readonly db: Db,
     private readonly namespace: string,
-    private readonly targets: readonly Target[],
+    targets: readonly Target[],
+    /** First group keys the row log has a per-key index on (ensureRowKeyIndexes). */
+    private readonly indexedKeys: ReadonlySet<string> = new Set(),
+    private readonly cacheLimit = CACHE_LIMIT,
   ) {
     this.rowLog = new RowLog(db);
     this.buckets = new BucketTable(db);
-    this.run = db.transaction((rows: readonly NormalizedRow[]) => this.applyInTransaction(rows));
+    this.slots = targets.map((target) => {
+      const sizes = target.series.sizes.map((size) => ({ size, cache: new SizeCache(size.bucketMs), applied: null, recorded: false, toLoad: [], touched: [] }));
+      return { target, sizes, active: sizes.filter((s) => target.sizes.includes(s.size)), clock: null, latest: null };
+    });
   }
 
-  apply(rows: readonly NormalizedRow[]): BatchResult {
-    return this.run.immediate(rows);
+  /**
+   * Applies rows in the open write transaction, beginning one (BEGIN IMMEDIATE) when none
+   * is: the caller applies a batch in slices, so memory holds one slice of rows and their
+   * buckets, however many messages a transaction takes. On an error the transaction is
+   * rolled back.
+   */
+  apply(rows: readonly NormalizedRow[]): void {
+    try {
+      if (this.open === null) {
+        this.db.exec("BEGIN IMMEDIATE");
+        this.open = { inserted: 0, duplicates: 0, replaced: 0, bucketsWritten: 0, bucketsDeleted: 0, series: new Set() };
+        this.sync();
+      }
+      this.applySlice(rows, this.open);
+    } catch (error) {
+      this.rollback();
+      throw error;
+    }
   }
 
-  private applyInTransaction(rows: readonly NormalizedRow[]): BatchResult {
-    const records = readSeries(this.db, this.targets.map((t) => t.series.def));
-    // Retention's clock per series: the latest event time seen, read under the write lock.
-    const before = this.targets.map((t) => records.get(t.series.def.identity)?.maxEventTime ?? null);
-    const latest = [...before];
-    const batch = new BucketBatch(this.buckets);
-    let inserted = 0;
-    let duplicates = 0;
-    let replaced = 0;
+  /** Commits the open transaction (if any) and returns what it did. */
+  commit(): BatchResult {
+    const done = this.open ?? { inserted: 0, duplicates: 0, replaced: 0, bucketsWritten: 0, bucketsDeleted: 0, series: new Set<number>() };
+    if (this.open === null) return done;
+    try {
+      this.db.exec("COMMIT");
+      this.open = null;
+      return done;
+    } catch (error) {
+      this.rollback();
+      throw error;
+    }
+  }
+
+  private rollback(): void {
+    this.open = null;
+    // The cache may hold changes the store does not have any more.
+    this.version = null;
+    if (this.db.inTransaction) this.db.exec("ROLLBACK");
+  }
+
+  /** Sizes found filled for another definition during the run (besides those known at its start). */
+  needsBackfill(): NeedsBackfill[] {
+    return [...this.stale.values()];
+  }
+
+  private applySlice(rows: readonly NormalizedRow[], tally: NonNullable<BatchApplier["open"]>): void {
+    for (const s of this.slots) s.latest = s.clock;
     for (const { row, pk, ts, data } of rows) {
       const outcome = this.rowLog.upsert(this.namespace, pk, ts, data);
-      this.targets.forEach((_, i) => (latest[i] = Math.max(latest[i] ?? ts, ts)));
-      if (outcome.kind === "duplicate") {
-        duplicates++;
-      } else if (outcome.kind === "inserted") {
-        inserted++;
-        this.targets.forEach((target, i) => this.fold(batch, target, row, ts, latest[i] as number));
+      for (const s of this.slots) if (s.latest === null || ts > s.latest) s.latest = ts;
+      if (outcome.kind === "inserted") {
+        tally.inserted++;
+        for (const s of this.slots) if (s.active.length > 0) this.fold(s, row, ts);
+      } else if (outcome.kind === "duplicate") {
+        tally.duplicates++;
       } else {
-        replaced++;
+        tally.replaced++;
         // Old and new row's buckets are rebuilt from the log at flush: exact for every aggregation.
-        for (const target of this.targets) {
-          this.markRecompute(batch, target, parseRow(outcome.previous.data), outcome.previous.ts);
-          this.markRecompute(batch, target, row, ts);
+        const previous = parseRow(outcome.previous.data);
+        for (const s of this.slots) {
+          this.markRecompute(s, previous, outcome.previous.ts);
+          this.markRecompute(s, row, ts);
         }
       }
     }
-    const cutoffOf = (target: Target, size: CompiledSize) => {
-      const t = latest[this.targets.indexOf(target)];
-      return t === null || t === undefined ? -Infinity : retentionCutoff(t, size);
-    };
-    const flushed = batch.flush(cutoffOf, (target, size, keys, start) => recomputeBucket(this.rowLog, target, size, keys, start));
-    const series = new Set(flushed.series);
-    let deleted = flushed.deleted;
-    this.targets.forEach((target, i) => {
-      const t = latest[i];
-      if (t === null || t === undefined) return;
-      if (t !== before[i]) advanceMaxEventTime(this.db, target.series.id, t);
-      for (const size of target.sizes) deleted += this.dropStale(target, size, retentionCutoff(t, size), series);
-    });
-    // Every size this run keeps current has seen this batch, written to or not.
-    for (const target of this.targets) for (const size of target.sizes) recordLayout(this.db, target.series.id, size.bucketMs, size.signature);
-    return { inserted, duplicates, replaced, bucketsWritten: flushed.written, bucketsDeleted: deleted, series };
+    this.load();
+    const { written, deleted } = this.flush(tally.series);
+    tally.bucketsWritten += written;
+    tally.bucketsDeleted += deleted;
+    for (const s of this.slots) {
+      if (s.active.length === 0 || s.latest === null) continue;
+      if (s.latest !== s.clock) advanceMaxEventTime(this.db, s.target.series.id, s.latest);
+      s.clock = s.latest;
+      for (const slot of s.active) {
+        tally.bucketsDeleted += this.dropStale(s, slot, tally.series);
+        // Every size this run keeps current has seen these rows, written to or not.
+        if (!slot.recorded) recordLayout(this.db, s.target.series.id, slot.size.bucketMs, slot.size.signature);
+        slot.recorded = true;
+      }
+    }
+    this.evict();
   }
 
-  private fold(batch: BucketBatch, target: Target, row: Row, ts: number, latest: number): void {
-    const def = target.series.def;
-    if (!matchesFilter(def.filter, row)) return;
-    const keys = groupKeyOf(def, row);
-    if (keys === null) return; // logged, but in no bucket of this series
-    const keyText = keys.length === 1 ? (keys[0] as string) : JSON.stringify(keys);
-    const value = aggregatedValue(def, row);
-    for (const size of target.sizes) {
-      const start = bucketStart(ts, size.bucketMs, def.anchor);
-      // Past retention: logged, but it creates no bucket (SPEC 3).
-      if (start + size.bucketMs <= retentionCutoff(latest, size)) continue;
-      batch.add(target, size, keys, keyText, start, value, row);
+  /**
+   * Under the write lock: if another connection committed since this one last did, what
+   * the cache, the clocks and the layouts say may be stale, so read them again.
+   */
+  private sync(): void {
+    const version = this.db.pragma("data_version", { simple: true }) as number;
+    if (version === this.version) return;
+    this.version = version;
+    const layouts = storedLayouts(this.db);
+    const records = readSeries(
+      this.db,
+      this.slots.map((s) => s.target.series.def),
+    );
+    for (const s of this.slots) {
+      const { id, def } = s.target.series;
+      const { sizes, stale } = sizesToUpdate(s.target.series, layouts);
+      for (const n of stale) this.stale.set(`${n.series}:${n.bucket}`, n);
+      s.active = s.sizes.filter((slot) => sizes.includes(slot.size));
+      s.clock = records.get(def.identity)?.maxEventTime ?? null;
+      for (const slot of s.sizes) {
+        slot.cache.reset(this.buckets.newestStart(id, slot.size.bucketMs));
+        slot.applied = null;
+        slot.recorded = layouts.get(`${id}:${slot.size.bucketMs}`) === slot.size.signature;
+        slot.toLoad = [];
+        slot.touched = [];
+      }
     }
   }
 
-  private markRecompute(batch: BucketBatch, target: Target, row: Row, ts: number): void {
-    const def = target.series.def;
-    const keys = groupKeyOf(def, row);
-    if (keys === null || !matchesFilter(def.filter, row)) return;
-    const keyText = keys.length === 1 ? (keys[0] as string) : JSON.stringify(keys);
-    for (const size of target.sizes) batch.markRecompute(target, size, keys, keyText, bucketStart(ts, size.bucketMs, def.anchor));
+  private fold(s: SeriesSlot, row: Row, ts: number): void {
+    const def = s.target.series.def;
+    if (!matchesFilter(def.filter, row)) return;
+    const keyText = keyTextOf(def.groupKeys, row);
+    if (keyText === null) return; // logged, but in no bucket of this series
+    const value = aggregatedValue(def, row);
+    const latest = s.latest as number;
+    for (const slot of s.active) {
+      const { bucketMs, layout } = slot.size;
+      const start = bucketStart(ts, bucketMs, def.anchor);
+      // Past retention: logged, but it creates no bucket (SPEC 3).
+      if (start + bucketMs <= retentionCutoff(latest, slot.size)) continue;
+      let bucket = slot.cache.get(start, keyText);
+      if (bucket === undefined) {
+        bucket = slot.cache.openBucket(start, keyText, groupKeyOf(def, row)!, layout.decode);
+        slot.touched.push(bucket);
+        if (!bucket.loaded) slot.toLoad.push(bucket);
+      }
+      if (bucket.recompute) continue; // rebuilt from the row log, this row included
+      if (bucket.loaded) layout.add((bucket.state ??= layout.empty()), value, row);
+      else bucket.pending!.push(value, row);
+    }
+  }
+
+  /** The buckets of `row` will be rebuilt from the row log at flush (a row in them was replaced). */
+  private markRecompute(s: SeriesSlot, row: Row, ts: number): void {
+    if (s.active.length === 0) return;
+    const def = s.target.series.def;
+    const keyText = keyTextOf(def.groupKeys, row);
+    if (keyText === null || !matchesFilter(def.filter, row)) return;
+    for (const slot of s.active) {
+      const start = bucketStart(ts, slot.size.bucketMs, def.anchor);
+      let bucket = slot.cache.get(start, keyText);
+      if (bucket === undefined) {
+        bucket = slot.cache.openBucket(start, keyText, groupKeyOf(def, row)!, slot.size.layout.decode);
+        slot.touched.push(bucket);
+      }
+      bucket.recompute = true;
+      bucket.state = null;
+      bucket.pending = null;
+    }
+  }
+
+  /** Reads the stored state of the buckets first seen in this batch, then folds their rows in order. */
+  private load(): void {
+    for (const s of this.slots) {
+      for (const slot of s.active) {
+        if (slot.toLoad.length === 0) continue;
+        const { layout, bucketMs } = slot.size;
+        const list = slot.toLoad.filter((b) => !b.recompute);
+        slot.toLoad = [];
+        this.buckets.getMany(s.target.series.id, bucketMs, list, (i, bytes) => {
+          const bucket = list[i]!;
+          bucket.state = layout.decode(bytes);
+          bucket.stored = true;
+        });
+        for (const bucket of list) {
+          const pending = bucket.pending ?? [];
+          bucket.loaded = true;
+          bucket.pending = null;
+          const state = (bucket.state ??= layout.empty());
+          for (let i = 0; i < pending.length; i += 2) layout.add(state, pending[i] as Row[string], pending[i + 1] as Row);
+        }
+      }
+    }
+  }
+
+  /**
+   * Writes every bucket the batch changed, once. A bucket that ends at or before its
+   * size's retention cutoff is deleted instead of written.
+   */
+  private flush(series: Set<number>): { written: number; deleted: number } {
+    let written = 0;
+    let deleted = 0;
+    for (const s of this.slots) {
+      const { id } = s.target.series;
+      for (const slot of s.active) {
+        if (slot.touched.length === 0) continue;
+        const { bucketMs, layout } = slot.size;
+        const cutoff = s.latest === null ? -Infinity : retentionCutoff(s.latest, slot.size);
+        const rebuilt = this.recompute(s, slot, cutoff);
+        const writes: BucketRecord[] = [];
+        for (const bucket of slot.touched) {
+          const stale = bucket.start + bucketMs <= cutoff;
+          // Unknown (never read) counts as maybe stored; a bucket this batch created is not.
+          const maybeStored = bucket.stored || !bucket.loaded;
+          if (bucket.recompute) {
+            bucket.recompute = false;
+            bucket.loaded = true;
+            bucket.state = stale ? null : (rebuilt.get(bucket.start)?.get(bucket.keyText) ?? null);
+          } else if (stale) {
+            bucket.state = null;
+          }
+          if (bucket.state === null) {
+            const gone = maybeStored ? this.buckets.delete(id, bucketMs, bucket.keys, bucket.start) : 0;
+            deleted += gone;
+            if (gone > 0) series.add(id);
+            slot.cache.settle(bucket, null);
+            continue;
+          }
+          const bytes = layout.encode(bucket.state);
+          writes.push({ keys: bucket.keys, start: bucket.start, rows: layout.rows(bucket.state), state: bytes });
+          slot.cache.settle(bucket, bytes);
+        }
+        this.buckets.putMany(id, bucketMs, writes);
+        written += writes.length;
+        if (writes.length > 0) series.add(id);
+        slot.touched = [];
+        slot.cache.closeBatch();
+      }
+    }
+    return { written, deleted };
+  }
+
+  /** The states of the size's buckets to rebuild from the row log, per start and key text. */
+  private recompute(s: SeriesSlot, slot: SizeSlot, cutoff: number): Map<number, Map<string, BucketState>> {
+    const byStart = new Map<number, OpenBucket[]>();
+    for (const bucket of slot.touched) {
+      if (!bucket.recompute || bucket.start + slot.size.bucketMs <= cutoff) continue;
+      const list = byStart.get(bucket.start);
+      if (list === undefined) byStart.set(bucket.start, [bucket]);
+      else list.push(bucket);
+    }
+    const out = new Map<number, Map<string, BucketState>>();
+    const indexed = s.target.keyed && this.indexedKeys.has(s.target.series.def.groupKeys[0]!);
+    for (const [start, buckets] of byStart) out.set(start, recomputeBuckets(this.rowLog, s.target, slot.size, start, buckets, indexed));
+    return out;
   }
 
   /**
    * Deletes buckets that fell out of retention. Bucket ends are bucket boundaries, so a
-   * delete can only find something once the cutoff passes a new boundary; until then the
-   * scan is skipped (it reads every bucket of the size). The first batch always scans.
+   * delete can only find something once the cutoff passes a new boundary; until then it
+   * is skipped. The first batch after a cache reset always deletes.
    */
-  private dropStale(target: Target, size: CompiledSize, cutoff: number, series: Set<number>): number {
-    const id = `${target.series.id}:${size.bucketMs}`;
-    const previous = this.applied.get(id);
-    if (previous !== undefined && alignDown(cutoff, size.bucketMs, target.series.def.anchor) <= previous) return 0;
-    const deleted = this.buckets.deleteEndingBy(target.series.id, size.bucketMs, cutoff);
-    this.applied.set(id, cutoff);
-    if (deleted > 0) series.add(target.series.id);
+  private dropStale(s: SeriesSlot, slot: SizeSlot, series: Set<number>): number {
+    const { bucketMs } = slot.size;
+    const cutoff = retentionCutoff(s.latest as number, slot.size);
+    if (slot.applied !== null && alignDown(cutoff, bucketMs, s.target.series.def.anchor) <= slot.applied) return 0;
+    const deleted = this.buckets.deleteEndingBy(s.target.series.id, bucketMs, cutoff);
+    slot.cache.dropThrough(cutoff - bucketMs);
+    slot.applied = cutoff;
+    if (deleted > 0) series.add(s.target.series.id);
     return deleted;
+  }
+
+  /** Keeps the cache bounded: evicts the buckets that ended longest ago first. */
+  private evict(): void {
+    let total = 0;
+    for (const s of this.slots) for (const slot of s.sizes) total += slot.cache.count;
+    while (total > this.cacheLimit) {
+      let oldest: SizeSlot | null = null;
+      let oldestEnd = Infinity;
+      for (const s of this.slots) {
+        for (const slot of s.sizes) {
+          const end = slot.cache.oldestStart() + slot.size.bucketMs;
+          if (end < oldestEnd) [oldest, oldestEnd] = [slot, end];
+        }
+      }
+      if (oldest === null) return;
+      total -= oldest.cache.evictOldest();
+    }
   }
 }

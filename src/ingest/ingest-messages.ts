@@ -1,13 +1,15 @@
 import type { Project, StreamModel } from "../project/model.js";
 import type { CompiledSeries } from "../series/compiled-series.js";
 import type { Db } from "../store/open-store.js";
-import { ensureRowKeyIndexes } from "../store/row-log.js";
+import { dropRowKeyIndexes, ensureRowKeyIndexes } from "../store/row-log.js";
+import { tuneForWrites } from "../store/tune-for-writes.js";
 import { affectedSeries } from "./affected-series.js";
 import { BatchApplier } from "./apply-batch.js";
 import type { InputMessage } from "./input-message.js";
 import type { IngestProgress, IngestSummary, Rejection } from "./ingest-summary.js";
 import type { NormalizedRow } from "./normalize-row.js";
 import { prepareMessage } from "./prepare-message.js";
+import { rowKeyFeatures } from "./row-key-features.js";
 
 export interface IngestOptions {
   readonly db: Db;
@@ -16,7 +18,7 @@ export interface IngestOptions {
   /** Every compiled series of the project; ingest picks the ones the stream feeds. */
   readonly series: readonly CompiledSeries[];
   readonly messages: AsyncIterable<InputMessage>;
-  /** Messages per transaction. */
+  /** Messages per transaction (a transaction also commits after `maxBatchDelayMs`). */
   readonly batchSize: number;
   /** fail: stop at the first rejected message (earlier ones are kept); skip: go on. */
   readonly onError: "fail" | "skip";
@@ -24,10 +26,12 @@ export interface IngestOptions {
   /** Called every few hundred messages and after each batch; the caller throttles. */
   readonly onProgress?: (progress: IngestProgress) => void;
   /**
-   * Commit a batch that has waited this long for more messages (a live stream that goes
-   * quiet), so its rows are not held back until the batch fills. Off when undefined.
+   * Commit a batch this long after its first row at the latest, so a live stream's rows
+   * (or a quiet one's) are not held back until the batch fills. Off when undefined.
    */
   readonly maxBatchDelayMs?: number;
+  /** Stored buckets remembered between batches, at most (default 20,000). */
+  readonly cacheLimit?: number;
   /** The clock, only for `seconds`. */
   readonly now: () => number;
 }
@@ -38,32 +42,49 @@ export interface IngestResult {
   readonly failure: Rejection | null;
 }
 
+/** Rows applied at a time inside a transaction: what memory holds of a batch. */
+const SLICE = Number(process.env.AGG_SLICE ?? 5000);
+
 /**
  * Streams messages through validate -> resolve -> row log -> buckets, in batches of
- * `batchSize` messages per transaction. Returns counts; never prints.
+ * `batchSize` messages per transaction, applied in slices of at most SLICE rows. A
+ * transaction's commit writes every page it changed, and bucket writes land all over the
+ * bucket table, so fewer, larger transactions write much less. Returns counts; never prints.
  */
 export async function ingestMessages(options: IngestOptions): Promise<IngestResult> {
   const { db, stream } = options;
   const ns = options.project.namespaces.get(stream.output)!;
   const startedAt = options.now();
   const affected = affectedSeries(db, options.series, stream, ns);
-  ensureRowKeyIndexes(db, ns.name, new Set(options.series.filter((s) => s.def.namespace === ns.name).flatMap((s) => s.def.groupKeys)));
-  const applier = new BatchApplier(db, ns.name, affected.targets);
+  const keys = rowKeyFeatures(options.project, ns.name, options.series);
+  ensureRowKeyIndexes(db, ns.name, keys.indexed);
+  dropRowKeyIndexes(db, ns.name, keys.unindexed);
+  tuneForWrites(db);
+  const applier = new BatchApplier(db, ns.name, affected.targets, keys.indexed, options.cacheLimit);
   const counts = { messagesRead: 0, rowsInserted: 0, duplicates: 0, replaced: 0, rejected: 0, skipped: 0, bucketsWritten: 0, bucketsDeleted: 0 };
   const seriesUpdated = new Set<number>();
   const progress = () => options.onProgress?.({ messagesRead: counts.messagesRead, rowsInserted: counts.rowsInserted, rejected: counts.rejected, seconds: (options.now() - startedAt) / 1000 });
-  let batch: NormalizedRow[] = [];
+  // Rows read but not yet applied, and rows taken into the open transaction (applied or not).
+  let pending: NormalizedRow[] = [];
+  let open = 0;
   let failure: Rejection | null = null;
   let timer: NodeJS.Timeout | undefined;
   let timerError: unknown;
 
+  const applyPending = () => {
+    if (pending.length === 0) return;
+    const rows = pending;
+    pending = []; // cleared first: a failed apply is not retried by the `finally` below
+    applier.apply(rows);
+  };
+
   const commit = () => {
     clearTimeout(timer);
     timer = undefined;
-    if (batch.length === 0) return;
-    const rows = batch;
-    batch = []; // cleared first: a failed commit is not retried by the `finally` below
-    const result = applier.apply(rows);
+    if (open === 0) return;
+    open = 0;
+    applyPending();
+    const result = applier.commit();
     counts.rowsInserted += result.inserted;
     counts.duplicates += result.duplicates;
     counts.replaced += result.replaced;
@@ -73,7 +94,7 @@ export async function ingestMessages(options: IngestOptions): Promise<IngestResu
     progress();
   };
 
-  // Runs between two messages (JavaScript is single-threaded), so the batch is whole.
+  // Runs between two messages (JavaScript is single-threaded), so no row is half applied.
   const commitLater = () => {
     try {
       commit();
@@ -88,8 +109,8 @@ export async function ingestMessages(options: IngestOptions): Promise<IngestResu
       counts.messagesRead++;
       const prepared = prepareMessage(stream, ns, message);
       if (prepared.kind === "row") {
-        batch.push(prepared.row);
-        if (batch.length === 1 && options.maxBatchDelayMs !== undefined) timer = setTimeout(commitLater, options.maxBatchDelayMs);
+        pending.push(prepared.row);
+        if (++open === 1 && options.maxBatchDelayMs !== undefined) timer = setTimeout(commitLater, options.maxBatchDelayMs);
       } else if (prepared.kind === "skip") counts.skipped++;
       else {
         counts.rejected++;
@@ -100,7 +121,8 @@ export async function ingestMessages(options: IngestOptions): Promise<IngestResu
           break;
         }
       }
-      if (batch.length >= options.batchSize) commit();
+      if (open >= options.batchSize) commit();
+      else if (pending.length >= SLICE) applyPending();
       else if (counts.messagesRead % 256 === 0) progress();
     }
   } finally {
@@ -122,7 +144,7 @@ export async function ingestMessages(options: IngestOptions): Promise<IngestResu
     bucketsWritten: counts.bucketsWritten,
     bucketsDeleted: counts.bucketsDeleted,
     rowLogOnly: !stream.updatesMaterializedAggregations,
-    needsBackfill: affected.needsBackfill,
+    needsBackfill: [...new Map([...affected.needsBackfill, ...applier.needsBackfill()].map((n) => [`${n.series}:${n.bucket}`, n])).values()],
     seconds: (options.now() - startedAt) / 1000,
   };
   return { summary, failure };

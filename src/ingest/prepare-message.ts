@@ -1,4 +1,4 @@
-import { AggError } from "../errors.js";
+import { AggError, isAggError } from "../errors.js";
 import type { NamespaceModel, StreamModel } from "../project/model.js";
 import type { InputMessage } from "./input-message.js";
 import { normalizeRow, type NormalizedRow } from "./normalize-row.js";
@@ -26,12 +26,19 @@ export function prepareMessage(stream: StreamModel, ns: NamespaceModel, message:
     return { kind: "reject", reason: `the resolver of "${stream.source}" threw: ${error instanceof Error ? error.message : String(error)}` };
   }
   if (resolved === null) return { kind: "skip" };
-  if (typeof (resolved as { then?: unknown } | undefined)?.then === "function") {
-    throw new AggError("project", `the resolver of stream "${stream.source}" returned a Promise`, {
-      hint: `resolve must return a row of ${ns.name} (or null) synchronously; see ${stream.file}`,
-    });
+  let row: ReturnType<typeof normalizeRow>;
+  try {
+    if (typeof (resolved as { then?: unknown } | undefined)?.then === "function") {
+      throw new AggError("project", `the resolver of stream "${stream.source}" returned a Promise`, {
+        hint: `resolve must return a row of ${ns.name} (or null) synchronously; see ${stream.file}`,
+      });
+    }
+    row = normalizeRow(ns, resolved);
+  } catch (error) {
+    if (isAggError(error)) throw error;
+    // The row is user code too: a getter that throws, a Date that is not one.
+    return { kind: "reject", reason: `the row the resolver of "${stream.source}" returned cannot be read: ${error instanceof Error ? error.message : String(error)}` };
   }
-  const row = normalizeRow(ns, resolved);
   if ("error" in row) return { kind: "reject", reason: row.error };
   return { kind: "row", row };
 }

@@ -7,7 +7,8 @@ import { readLines } from "./read-lines.js";
  * CSV messages: a header row names the columns, each later record becomes an object of
  * text cells (`cells: true` lets validation read "12.5" as a number where the schema
  * wants one). Blank lines are skipped. A record with the wrong number of cells or a stray
- * quote is a message with an error, reported with the line it starts on.
+ * quote, or a line that is not UTF-8, is a message with an error, reported with the line
+ * it starts on.
  */
 export async function* readCsv(input: AsyncIterable<Uint8Array | string>): AsyncGenerator<InputMessage> {
   const parser = new CsvRecordParser();
@@ -27,24 +28,37 @@ export async function* readCsv(input: AsyncIterable<Uint8Array | string>): Async
     header.forEach((name, i) => (value[name] = record.cells[i] ?? null));
     return { line: record.line, raw: record.raw, value, cells: true };
   };
-  for await (const { line, text } of readLines(input)) {
-    if (!parser.open && !/\S/.test(text)) continue;
-    const record = parser.push(line, text);
-    const message = record === null ? null : toMessage(record);
+  // The first line of the open record that is not UTF-8: the whole record is rejected.
+  let badLine: { line: number; error: string } | null = null;
+  const complete = (record: CsvRecord | null): InputMessage | null => {
+    if (record === null) return null;
+    const bad = badLine;
+    badLine = null;
+    if (bad === null) return toMessage(record);
+    const error = bad.line === record.line ? bad.error : `line ${bad.line}: ${bad.error}`;
+    if (header === null) throw headerError(record, `is malformed: ${error}`);
+    return { line: record.line, raw: record.raw, error };
+  };
+  for await (const { line, text, error } of readLines(input)) {
+    if (!parser.open && error === undefined && !/\S/.test(text)) continue;
+    if (error !== undefined) badLine ??= { line, error };
+    const message = complete(parser.push(line, text));
     if (message !== null) yield message;
   }
-  const last = parser.end();
-  const message = last === null ? null : toMessage(last);
+  const message = complete(parser.end());
   if (message !== null) yield message;
+}
+
+function headerError(record: CsvRecord, reason: string): AggError {
+  return new AggError("input", `line ${record.line}: the CSV header ${reason}`, {
+    hint: "the first line of a CSV input names the columns, e.g. id,user_id,amount,ts",
+    meta: { line: record.line },
+  });
 }
 
 /** Column names: present, distinct, non-empty. A bad header is fatal: no row could be read. */
 function checkHeader(record: CsvRecord): string[] {
-  const fail = (reason: string) =>
-    new AggError("input", `line ${record.line}: the CSV header ${reason}`, {
-      hint: "the first line of a CSV input names the columns, e.g. id,user_id,amount,ts",
-      meta: { line: record.line },
-    });
+  const fail = (reason: string) => headerError(record, reason);
   if (record.error !== null) throw fail(`is malformed: ${record.error}`);
   const names = record.cells.map((c) => (c ?? "").trim());
   const empty = names.indexOf("");

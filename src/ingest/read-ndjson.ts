@@ -3,11 +3,15 @@ import { readLines } from "./read-lines.js";
 
 /**
  * NDJSON messages, one per non-blank line, parsed as they stream in. A line that is not
- * JSON becomes a message with an error (rejected later with its line number), so one bad
- * line never stops the reader.
+ * JSON (or not UTF-8) becomes a message with an error (rejected later with its line
+ * number), so one bad line never stops the reader.
  */
 export async function* readNdjson(input: AsyncIterable<Uint8Array | string>): AsyncGenerator<InputMessage> {
-  for await (const { line, text } of readLines(input)) {
+  for await (const { line, text, error } of readLines(input)) {
+    if (error !== undefined) {
+      yield { line, raw: text, error };
+      continue;
+    }
     if (!/\S/.test(text)) continue; // blank (no copy of a long line, unlike trim)
     let value: unknown;
     try {

@@ -29,6 +29,12 @@ function run(schema: StandardSchemaV1, value: unknown, source: string): Standard
   } catch (error) {
     return { issues: [{ message: `the schema threw: ${error instanceof Error ? error.message : String(error)}` }] };
   }
+  if (typeof result !== "object" || result === null) {
+    // Every message would fail the same way: the schema, not the input, is wrong.
+    throw new AggError("project", `the message schema of stream resolver "${source}" returned ${result === null ? "null" : typeof result} instead of a Standard Schema result`, {
+      hint: "message must be a zod schema or another Standard Schema validator, whose validate returns { value } or { issues }",
+    });
+  }
   if (result instanceof Promise || typeof (result as { then?: unknown }).then === "function") {
     throw new AggError("project", `the message schema of stream resolver "${source}" validates asynchronously`, {
       hint: "agg validates each message synchronously; remove async refinements and transforms from the schema",

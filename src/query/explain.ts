@@ -1,4 +1,4 @@
-import type { BucketRecord } from "../store/bucket-table.js";
+import type { BucketRun } from "../store/bucket-runs.js";
 import { formatDuration } from "../time/duration.js";
 import { formatInstant } from "../time/instant.js";
 import type { BoundGroup } from "./bind-windows.js";
@@ -34,9 +34,17 @@ export interface BucketUse {
   readonly group?: string;
 }
 
-/** The explain record of one window for one entity; `used` are the buckets it merged. */
-export function explainValue(group: BoundGroup, plan: WindowPlan, fqn: string, used: readonly BucketRecord[], rowsUsed: number): ValueExplain {
+/** The explain record of one window for one entity, which merged the newest `bucketsUsed` buckets of `run`. */
+export function explainValue(group: BoundGroup, plan: WindowPlan, fqn: string, run: BucketRun, bucketsUsed: number, rowsUsed: number): ValueExplain {
   const materialized = group.kind === "buckets";
+  const buckets: BucketUse[] = [];
+  for (let p = run.count - bucketsUsed; p < run.count; p++) {
+    const b = run.order === null ? p : run.order[p]!;
+    const start = run.starts[b]!;
+    const rows = group.layout.rows(group.layout.decode(run.bytes.subarray(run.offsets[b], run.offsets[b + 1])));
+    const use = { start, end: start + group.bucketMs, rows };
+    buckets.push(group.grouped ? { ...use, group: run.keys === null ? "" : subKey(run.keys[b]!, group.keyIndex) } : use);
+  }
   return {
     mode: plan.mode,
     window: plan.window,
@@ -45,7 +53,7 @@ export function explainValue(group: BoundGroup, plan: WindowPlan, fqn: string, u
     continuousBufferMs: group.bufferMs,
     materializedThrough: group.materializedThrough,
     bucketRange: plan.buckets,
-    buckets: used.map((b) => ({ start: b.start, end: b.start + group.bucketMs, rows: b.rows, ...(group.grouped ? { group: subKey(b.keys, group.keyIndex) } : {}) })),
+    buckets,
     rowLog: plan.rows === null ? null : { span: plan.rows, rows: rowsUsed },
     uncovered: plan.uncovered,
     notes: [...group.notes, ...modeNotes(group, plan)],

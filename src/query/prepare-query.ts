@@ -1,11 +1,10 @@
 import type { Project } from "../project/model.js";
 import type { SeriesDef } from "../series/derive.js";
-import { BucketTable } from "../store/bucket-table.js";
 import type { Db } from "../store/open-store.js";
 import { readSeries, storedLayouts } from "../store/series-registry.js";
 import { bindWindows, type BoundGroup } from "./bind-windows.js";
-import { explainValue, windowWarnings, type ValueExplain } from "./explain.js";
-import { planRowWindow, planSize, planWindow, type WindowPlan } from "./plan-window.js";
+import { explainValue, type ValueExplain } from "./explain.js";
+import { planGroup, type GroupPlan } from "./plan-group.js";
 import { readGroupBuckets, readGroupRows } from "./read-group.js";
 import { selectWindows } from "./select-windows.js";
 import { sweepGroup } from "./sweep-group.js";
@@ -43,27 +42,38 @@ export interface PreparedQuery {
 export function prepareQuery(db: Db, project: Project, defs: readonly SeriesDef[], names: readonly string[]): PreparedQuery {
   const targets = selectWindows(names, project);
   const groups = bindWindows(targets, { project, defs, records: readSeries(db, defs), storedLayouts: storedLayouts(db) });
-  const table = new BucketTable(db);
   const columns = targets.map((t) => t.fqn);
-  return { columns, run: (ids, at, options) => runGroups(db, table, groups, columns, ids.length === 1 ? ids : [...new Set(ids)], at, options?.explain ?? false) };
+  // Plans depend on T only: a service asking at the same T again skips planning.
+  let plannedAt = NaN;
+  let plans: GroupPlan[] = [];
+  return {
+    columns,
+    run(ids, at, options) {
+      if (at !== plannedAt) {
+        plans = groups.map((group) => planGroup(group, at));
+        plannedAt = at;
+      }
+      return runGroups(db, groups, plans, columns, ids.length === 1 ? ids : [...new Set(ids)], at, options?.explain === true);
+    },
+  };
 }
 
-function runGroups(db: Db, table: BucketTable, groups: readonly BoundGroup[], columns: readonly string[], ids: readonly string[], at: number, explain: boolean): QueryResult {
+function runGroups(db: Db, groups: readonly BoundGroup[], plans: readonly GroupPlan[], columns: readonly string[], ids: readonly string[], at: number, explain: boolean): QueryResult {
   const values = ids.map(() => new Array<unknown>(columns.length));
   const explains = explain ? ids.map(() => new Array<ValueExplain>(columns.length)) : null;
+  const used: number[] | null = explain ? [] : null;
   const warnings: string[] = [];
-  for (const group of groups) {
-    const plans = planGroup(group, at);
-    plans.forEach((plan, i) => warnings.push(...windowWarnings(group, plan, group.windows[i]!.target.fqn)));
-    const order = plans.map((_, i) => i).sort((a, b) => plans[b]!.cut - plans[a]!.cut);
-    const buckets = readGroupBuckets(db, table, group, plans, ids);
-    const rows = readGroupRows(db, group, plans, ids, at);
+  for (let g = 0; g < groups.length; g++) {
+    const group = groups[g]!;
+    const plan = plans[g]!;
+    warnings.push(...plan.warnings);
+    const runs = readGroupBuckets(db, group, plan, ids);
+    const rows = readGroupRows(db, group, plan, ids, at);
     for (let k = 0; k < ids.length; k++) {
-      const mine = buckets[k]!;
-      sweepGroup(group, plans, order, mine, rows[k]!, (i, value, bucketsUsed, rowsUsed) => {
-        const { column, target } = group.windows[i]!;
-        values[k]![column] = value;
-        if (explains !== null) explains[k]![column] = explainValue(group, plans[i]!, target.fqn, mine.slice(mine.length - bucketsUsed), rowsUsed);
+      sweepGroup(group, plan, runs[k]!, rows[k]!, values[k]!, used);
+      if (explains === null) continue;
+      group.windows.forEach(({ column, target }, i) => {
+        explains[k]![column] = explainValue(group, plan.windows[i]!, target.fqn, runs[k]!, used![2 * i]!, used![2 * i + 1]!);
       });
     }
   }
@@ -72,12 +82,6 @@ function runGroups(db: Db, table: BucketTable, groups: readonly BoundGroup[], co
     return explains === null ? row : { ...row, explain: byColumn(columns, explains[k]!) };
   });
   return { at, columns, rows, warnings };
-}
-
-function planGroup(group: BoundGroup, at: number): WindowPlan[] {
-  if (group.kind === "rows") return group.windows.map((w) => planRowWindow(at, w.target.windowMs));
-  const size = planSize(at, group.bucketMs, group.anchor, group.bufferMs, group.materializedThrough);
-  return group.windows.map((w) => planWindow(size, w.target.windowMs));
 }
 
 function byColumn<T>(columns: readonly string[], cells: readonly T[]): Record<string, T> {

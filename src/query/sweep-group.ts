@@ -1,8 +1,8 @@
 import type { BucketState, Row } from "../aggregate/types.js";
 import { aggregatedValue } from "../series/row-match.js";
-import type { BucketRecord } from "../store/bucket-table.js";
+import type { BucketRun } from "../store/bucket-runs.js";
 import type { BoundGroup } from "./bind-windows.js";
-import type { WindowPlan } from "./plan-window.js";
+import type { GroupPlan } from "./plan-group.js";
 
 /** A row-log row of one entity that the group's filter keeps, with its group key. */
 export interface MatchedRow {
@@ -11,43 +11,47 @@ export interface MatchedRow {
   readonly keys: readonly string[];
 }
 
-/** Called once per window: its value and how many of the newest buckets and rows it used. */
-export type Emit = (window: number, value: unknown, bucketsUsed: number, rowsUsed: number) => void;
-
 /**
- * One entity's values for every window of a group. Windows are visited from the newest
- * cut to the oldest (`order`), folding buckets and rows in from the newest, so each
- * bucket is decoded and merged once however many windows use it. Bucket starts and row
- * times never share a time range (see planSize), so each row counts once.
+ * One entity's values for every window of a group, written to `out` at the windows'
+ * columns. Windows are visited from the newest cut to the oldest (`plan.order`), folding
+ * buckets and rows in from the newest, so each bucket is merged once, straight from its
+ * bytes, however many windows use it. Bucket starts and row times never share a time
+ * range (see planSize), so each row counts once.
  *
- * `buckets` and `rows` are oldest first and hold only what the group's plan reads.
+ * `run` and `rows` hold only what the group's plan reads; `rows` are oldest first. With
+ * `used`, window i's count of buckets and rows goes to `used[2i]` and `used[2i + 1]`.
  */
-export function sweepGroup(group: BoundGroup, plans: readonly WindowPlan[], order: readonly number[], buckets: readonly BucketRecord[], rows: readonly MatchedRow[], emit: Emit): void {
+export function sweepGroup(group: BoundGroup, plan: GroupPlan, run: BucketRun, rows: readonly MatchedRow[], out: unknown[], used: number[] | null): void {
   const { layout } = group;
   const single = group.grouped ? null : layout.empty();
   const byKey = group.grouped ? new Map<string, BucketState>() : null;
+  const { starts, bytes, offsets, order, keys } = run;
   let r = rows.length - 1;
-  let b = buckets.length - 1;
-  for (const i of order) {
-    const cut = plans[i]!.cut;
+  let p = run.count - 1;
+  for (const i of plan.order) {
+    const cut = plan.windows[i]!.cut;
     for (; r >= 0 && rows[r]!.ts >= cut; r--) {
       const { row, keys } = rows[r]!;
       const state = single ?? stateFor(byKey!, subKey(keys, group.keyIndex), group);
       layout.add(state, aggregatedValue(group.match, row), row);
     }
-    for (; b >= 0 && buckets[b]!.start >= cut; b--) {
-      const bucket = buckets[b]!;
-      const decoded = layout.decode(bucket.state);
-      if (single !== null) layout.merge(single, decoded);
+    for (; p >= 0; p--) {
+      const b = order === null ? p : order[p]!;
+      if (starts[b]! < cut) break;
+      if (single !== null) layout.mergeEncoded(single, bytes, offsets[b]!, offsets[b + 1]!);
       else {
-        const key = subKey(bucket.keys, group.keyIndex);
+        const key = keys === null ? "" : subKey(keys[b]!, group.keyIndex);
         const into = byKey!.get(key);
-        if (into === undefined) byKey!.set(key, decoded);
-        else layout.merge(into, decoded);
+        if (into === undefined) byKey!.set(key, layout.decode(bytes.subarray(offsets[b]!, offsets[b + 1]!)));
+        else layout.mergeEncoded(into, bytes, offsets[b]!, offsets[b + 1]!);
       }
     }
-    const { feature } = group.windows[i]!.target;
-    emit(i, single !== null ? finishOne(group, single, feature) : finishMap(group, byKey!, feature), buckets.length - 1 - b, rows.length - 1 - r);
+    const { column, target } = group.windows[i]!;
+    out[column] = single !== null ? finishOne(group, single, target.feature) : finishMap(group, byKey!, target.feature);
+    if (used !== null) {
+      used[2 * i] = run.count - 1 - p;
+      used[2 * i + 1] = rows.length - 1 - r;
+    }
   }
 }
 

@@ -15,10 +15,17 @@ export interface BucketRecord {
 
 const KEY_COLUMNS = ["k0", "k1", "k2", "k3"] as const;
 
+function probeId(keys: readonly string[], start: number): string {
+  return JSON.stringify([keys, start]);
+}
+
 /** Pads a group key to the four key columns ('' where unused). */
 function padKeys(keys: readonly string[]): [string, string, string, string] {
   return [keys[0] ?? "", keys[1] ?? "", keys[2] ?? "", keys[3] ?? ""];
 }
+
+/** A bucket as stored: `[k0, k1, k2, k3, start, rows, state]` ('' in unused key columns). */
+export type RawBucketRow = [string, string, string, string, number, number, Uint8Array];
 
 interface RawBucket {
   k0: string;
@@ -39,6 +46,11 @@ export class BucketTable {
   private readonly getOne;
   private readonly putOne;
   private readonly deleteOne;
+  private readonly deleteBetween;
+  private readonly deleteUpTo;
+  private readonly newest;
+  private readonly getSome;
+  private between: Statement | undefined;
   private readonly reads = new Map<string, Statement>();
 
   constructor(private readonly db: Db) {
@@ -51,14 +63,68 @@ export class BucketTable {
     this.deleteOne = db.prepare<[number, number, string, string, string, string, number]>(
       "DELETE FROM buckets WHERE series_id = ? AND bucket_ms = ? AND k0 = ? AND k1 = ? AND k2 = ? AND k3 = ? AND start = ?",
     );
+    // The next three run on buckets_by_start (migration 2), which only `start + 0` matches:
+    // a time range of the size, not every key.
+    this.deleteBetween = db.prepare<[number, number, number, number]>("DELETE FROM buckets WHERE series_id = ? AND bucket_ms = ? AND start + 0 >= ? AND start + 0 < ?");
+    this.deleteUpTo = db.prepare<[number, number, number]>("DELETE FROM buckets WHERE series_id = ? AND bucket_ms = ? AND start + 0 <= ?");
+    this.newest = db.prepare<[number, number], { start: number }>("SELECT start + 0 AS start FROM buckets WHERE series_id = ? AND bucket_ms = ? ORDER BY start + 0 DESC LIMIT 1");
+    // One statement for many buckets: the probes travel as one JSON array of [k0, k1, k2, k3, start].
+    this.getSome = db
+      .prepare(
+        "SELECT b.k0, b.k1, b.k2, b.k3, b.start, b.rows, b.state FROM json_each(?) AS j CROSS JOIN buckets AS b WHERE b.series_id = ? AND b.bucket_ms = ? AND b.k0 = j.value ->> 0 AND b.k1 = j.value ->> 1 AND b.k2 = j.value ->> 2 AND b.k3 = j.value ->> 3 AND b.start = j.value ->> 4",
+      )
+      .raw(true);
   }
 
   get(seriesId: number, bucketMs: number, keys: readonly string[], start: number): { rows: number; state: Uint8Array } | undefined {
     return this.getOne.get(seriesId, bucketMs, ...padKeys(keys), start);
   }
 
+  /**
+   * The stored buckets among `probes` (group key, start) of one (series, size), read in
+   * one statement; absent ones are left out. Calls `found` with each probe's index.
+   */
+  getMany(seriesId: number, bucketMs: number, probes: readonly { readonly keys: readonly string[]; readonly start: number }[], found: (index: number, state: Uint8Array) => void): void {
+    // Chunks keep the JSON parameter and the lookup map small.
+    for (let from = 0; from < probes.length; from += 2000) {
+      const part = probes.slice(from, from + 2000);
+      const index = new Map<string, number>();
+      const list = part.map((p, i) => {
+        const padded = padKeys(p.keys);
+        index.set(probeId(padded, p.start), from + i);
+        return [...padded, p.start];
+      });
+      for (const [k0, k1, k2, k3, start, , state] of this.getSome.all(JSON.stringify(list), seriesId, bucketMs) as [string, string, string, string, number, number, Uint8Array][]) {
+        const i = index.get(probeId([k0, k1, k2, k3], start));
+        if (i !== undefined) found(i, state);
+      }
+    }
+  }
+
+  /**
+   * The buckets of a (series, size) with start in [from, to), in no particular order, as
+   * raw rows `[k0, k1, k2, k3, start, rows, state]` (backfill compares them with what it
+   * recomputed; no object per bucket).
+   */
+  readRange(seriesId: number, bucketMs: number, from: number, to: number): RawBucketRow[] {
+    this.between ??= this.db.prepare("SELECT k0, k1, k2, k3, start, rows, state FROM buckets WHERE series_id = ? AND bucket_ms = ? AND start + 0 >= ? AND start + 0 < ?").raw(true);
+    return this.between.all(seriesId, bucketMs, from, to) as RawBucketRow[];
+  }
+
+  /** The newest bucket start of a (series, size), or null when it has no buckets. */
+  newestStart(seriesId: number, bucketMs: number): number | null {
+    return this.newest.get(seriesId, bucketMs)?.start ?? null;
+  }
+
   put(seriesId: number, bucketMs: number, keys: readonly string[], start: number, rows: number, state: Uint8Array): void {
     this.putOne.run(seriesId, bucketMs, ...padKeys(keys), start, rows, state);
+  }
+
+  /** Writes many buckets of one (series, size). */
+  putMany(seriesId: number, bucketMs: number, records: readonly BucketRecord[]): void {
+    // One statement per bucket: a multi-row INSERT needs a statement journal (a temp
+    // file), which costs more than the calls it saves.
+    for (const r of records) this.putOne.run(seriesId, bucketMs, ...padKeys(r.keys), r.start, r.rows, r.state);
   }
 
   /** Deletes one bucket; returns how many were deleted (0 or 1). */
@@ -85,12 +151,13 @@ export class BucketTable {
 
   /** Deletes a (series, size)'s buckets with start in [from, to); returns how many. */
   deleteRange(seriesId: number, bucketMs: number, from: number, to: number): number {
-    return this.db.prepare("DELETE FROM buckets WHERE series_id = ? AND bucket_ms = ? AND start >= ? AND start < ?").run(seriesId, bucketMs, from, to).changes;
+    return this.deleteBetween.run(seriesId, bucketMs, from, to).changes;
   }
 
   /** Retention: deletes buckets that end at or before `cutoff`; returns how many. */
   deleteEndingBy(seriesId: number, bucketMs: number, cutoff: number): number {
-    return this.db.prepare("DELETE FROM buckets WHERE series_id = ? AND bucket_ms = ? AND start + bucket_ms <= ?").run(seriesId, bucketMs, cutoff).changes;
+    // start + bucketMs <= cutoff, written so that the start index serves it.
+    return this.deleteUpTo.run(seriesId, bucketMs, cutoff - bucketMs).changes;
   }
 
   private readStatement(keyCount: number, keyIndex: number): Statement {

@@ -81,6 +81,14 @@ export const MIGRATIONS: readonly string[] = [
     last_run INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  /* 2 */ `
+  -- Buckets by time within a (series, size): retention and backfill delete a time range,
+  -- and ingest asks for the newest start, without scanning every key of the size. On
+  -- "start + 0", so only statements written with that expression use it: reads of one
+  -- key over a time range keep the primary key (SQLite would otherwise pick this index
+  -- and scan every key of the range).
+  CREATE INDEX buckets_by_start ON buckets (series_id, bucket_ms, (start + 0));
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -14,6 +14,9 @@ export type UpsertOutcome =
   | { readonly kind: "duplicate" }
   | { readonly kind: "replaced"; readonly previous: LoggedRow };
 
+const INSERTED: UpsertOutcome = Object.freeze({ kind: "inserted" });
+const DUPLICATE: UpsertOutcome = Object.freeze({ kind: "duplicate" });
+
 /**
  * The row log: every ingested row, keyed by (namespace, primary key). Re-sending a row
  * with the same content is a no-op; with other content it replaces the row and reports
@@ -24,20 +27,19 @@ export class RowLog {
   private readonly insertOne;
   private readonly replaceOne;
   private readonly rangeStatements = new Map<string, Statement>();
+  private timesAndDataStatement: Statement | undefined;
 
   constructor(private readonly db: Db) {
     this.selectOne = db.prepare<[string, string], { ts: number; data: string }>("SELECT ts, data FROM rows WHERE namespace = ? AND pk = ?");
-    this.insertOne = db.prepare<[string, string, number, string]>("INSERT INTO rows (namespace, pk, ts, data) VALUES (?, ?, ?, ?)");
+    // New keys are the common case: one statement, and a look at the old row only on a conflict.
+    this.insertOne = db.prepare<[string, string, number, string]>("INSERT INTO rows (namespace, pk, ts, data) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
     this.replaceOne = db.prepare<[number, string, string, string]>("UPDATE rows SET ts = ?, data = ? WHERE namespace = ? AND pk = ?");
   }
 
   upsert(namespace: string, pk: string, ts: number, data: string): UpsertOutcome {
-    const existing = this.selectOne.get(namespace, pk);
-    if (existing === undefined) {
-      this.insertOne.run(namespace, pk, ts, data);
-      return { kind: "inserted" };
-    }
-    if (existing.data === data) return { kind: "duplicate" };
+    if (this.insertOne.run(namespace, pk, ts, data).changes === 1) return INSERTED;
+    const existing = this.selectOne.get(namespace, pk)!;
+    if (existing.data === data) return DUPLICATE;
     this.replaceOne.run(ts, data, namespace, pk);
     return { kind: "replaced", previous: { pk, ts: existing.ts, data: existing.data } };
   }
@@ -50,6 +52,15 @@ export class RowLog {
     const statement = this.rangeStatement(key?.feature ?? null);
     const params = key === undefined ? [namespace, from, to] : [namespace, key.value, from, to];
     yield* statement.iterate(...params) as IterableIterator<LoggedRow>;
+  }
+
+  /**
+   * `range` without a key, as [ts, data] pairs read in one go: what backfill folds,
+   * without an object per row.
+   */
+  timesAndData(namespace: string, from: number, to: number): [number, string][] {
+    this.timesAndDataStatement ??= this.db.prepare("SELECT ts, data FROM rows WHERE namespace = ? AND ts >= ? AND ts < ? ORDER BY ts, pk").raw(true);
+    return this.timesAndDataStatement.all(namespace, from, to) as [number, string][];
   }
 
   /** How many rows `range` would yield, without reading them. */
@@ -87,6 +98,14 @@ export function ensureRowKeyIndexes(db: Db, namespace: string, features: Iterabl
     const name = `rows_by_${namespace}_${feature}`;
     if (!/^[a-z0-9_]+$/.test(name)) continue;
     db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON rows (namespace, ${keyExpression(feature)}, ts)`);
+  }
+}
+
+/** Drops the per-key indexes of `features` (made by ensureRowKeyIndexes), where they exist. */
+export function dropRowKeyIndexes(db: Db, namespace: string, features: Iterable<string>): void {
+  for (const feature of features) {
+    const name = `rows_by_${namespace}_${feature}`;
+    if (/^[a-z0-9_]+$/.test(name)) db.exec(`DROP INDEX IF EXISTS ${name}`);
   }
 }
 

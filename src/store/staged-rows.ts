@@ -54,6 +54,11 @@ export class StagedRows {
     yield* this.db.prepare<[number, number], LoggedRow>(`SELECT pk, ts, data FROM temp.${this.table} WHERE ts >= ? AND ts < ? ORDER BY ts, pk`).iterate(from, to);
   }
 
+  /** `range` as [ts, data] pairs read in one go. */
+  timesAndData(from: number, to: number): [number, string][] {
+    return this.db.prepare(`SELECT ts, data FROM temp.${this.table} WHERE ts >= ? AND ts < ? ORDER BY ts, pk`).raw(true).all(from, to) as [number, string][];
+  }
+
   drop(): void {
     this.db.exec(`DROP TABLE IF EXISTS temp.${this.table}`);
   }

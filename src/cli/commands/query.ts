@@ -9,7 +9,6 @@ import { formatDuration } from "../../time/duration.js";
 import { InstantError, formatInstant, parseInstant } from "../../time/instant.js";
 import { storePath, type GlobalOptions } from "../context.js";
 import type { Io } from "../io.js";
-import { renderTable } from "../render-table.js";
 import { loadProjectFor } from "../session.js";
 
 export interface QueryOptions extends GlobalOptions {
@@ -44,6 +43,8 @@ export async function queryCommand(io: Io, options: QueryOptions): Promise<void>
   if (options.json) {
     io.out(JSON.stringify(await toJson(result), null, 2));
   } else {
+    // Here, not at the top: `--json` runs never load the table library.
+    const { renderTable } = await import("../render-table.js");
     io.out(renderTable(io, ["id", ...result.columns], result.rows.map((r) => [r.id, ...result.columns.map((c) => formatValue(r.values[c]))])));
     if (options.explain) io.out(renderExplain(io, result));
   }
@@ -76,13 +77,13 @@ function parseAt(text: string): number {
 }
 
 async function toJson(result: QueryResult) {
-  const { explainJson } = await import("../../query/explain-json.js");
+  const explainJson = result.rows[0]?.explain === undefined ? null : (await import("../../query/explain-json.js")).explainJson;
   return {
     at: formatInstant(result.at),
     rows: result.rows.map((r) => ({
       id: r.id,
       values: r.values,
-      ...(r.explain === undefined ? {} : { explain: Object.fromEntries(Object.entries(r.explain).map(([fqn, e]) => [fqn, explainJson(e)])) }),
+      ...(r.explain === undefined || explainJson === null ? {} : { explain: Object.fromEntries(Object.entries(r.explain).map(([fqn, e]) => [fqn, explainJson(e)])) }),
     })),
   };
 }

@@ -17,6 +17,7 @@ function source(times: number[]): RowSource {
     bounds: () => (times.length ? { min: Math.min(...times), max: Math.max(...times) } : null),
     count: (from, to) => times.filter((t) => t >= from && t < to).length,
     range: () => [],
+    timesAndData: () => [],
     close: () => {},
   };
 }

@@ -1,0 +1,34 @@
+import type { Project } from "../project/model.js";
+import type { CompiledSeries } from "../series/compiled-series.js";
+
+const DAY = 86_400_000;
+
+/**
+ * The features of `namespace` the row log keeps a per-entity index on, and the ones it
+ * does not (any index earlier runs made on those is dropped). An index costs every
+ * ingested row one more insert at a random place of a large B-tree, about as much as
+ * logging the row itself, so only reads by entity that may span more than a day of rows
+ * get one: a windowed feature without materialization (a query aggregates its whole
+ * window from the log), a continuous buffer longer than a day, and a series with buckets
+ * longer than a day (a replaced row's bucket is rebuilt from the log). Shorter reads go
+ * through the row log's time index and filter.
+ */
+export function rowKeyFeatures(project: Project, namespace: string, series: readonly CompiledSeries[]): { indexed: Set<string>; unindexed: Set<string> } {
+  const indexed = new Set<string>();
+  const all = new Set<string>();
+  for (const feature of project.windowed) {
+    if (feature.source !== namespace) continue;
+    all.add(feature.joinKey);
+    const m = feature.materialization;
+    const span = m === null ? Math.max(...feature.windows) : (m.continuousBufferMs ?? 0);
+    if (span > DAY) indexed.add(feature.joinKey);
+  }
+  for (const s of series) {
+    if (s.def.namespace !== namespace) continue;
+    const first = s.def.groupKeys[0];
+    if (first === undefined) continue;
+    all.add(first);
+    if (s.sizes.some((size) => size.bucketMs > DAY)) indexed.add(first);
+  }
+  return { indexed, unindexed: new Set([...all].filter((f) => !indexed.has(f))) };
+}
