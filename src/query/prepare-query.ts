@@ -46,6 +46,10 @@ export function prepareQuery(db: Db, project: Project, defs: readonly SeriesDef[
   // Plans depend on T only: a service asking at the same T again skips planning.
   let plannedAt = NaN;
   let plans: GroupPlan[] = [];
+  // Several groups, or buckets plus the row log (a continuous buffer), are several
+  // statements: one read transaction makes them see one commit.
+  const inSnapshot = db.transaction((ids: readonly string[], at: number, explain: boolean) => runGroups(db, groups, plans, columns, ids, at, explain));
+  const severalReads = groups.length > 1 || groups.some((g) => g.bufferMs !== null);
   return {
     columns,
     run(ids, at, options) {
@@ -53,7 +57,9 @@ export function prepareQuery(db: Db, project: Project, defs: readonly SeriesDef[
         plans = groups.map((group) => planGroup(group, at));
         plannedAt = at;
       }
-      return runGroups(db, groups, plans, columns, ids.length === 1 ? ids : [...new Set(ids)], at, options?.explain === true);
+      const unique = ids.length === 1 ? ids : [...new Set(ids)];
+      const explain = options?.explain === true;
+      return severalReads ? inSnapshot(unique, at, explain) : runGroups(db, groups, plans, columns, unique, at, explain);
     },
   };
 }
