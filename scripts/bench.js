@@ -193,7 +193,9 @@ async function queryFigures(store) {
   const { project, defs, db, prepareQuery } = await loadInProcess(store);
   const one = prepareQuery(db, project, defs, ["user.txn_sum"]);
   const ids = Array.from({ length: USERS }, (_, i) => `u${i}`);
-  one.run(["u1"], AT); // warm the statements
+  // Steady state, as a long-running service sees it: the statements prepared and the
+  // code optimised by the JIT (its first few thousand calls run unoptimised).
+  for (let i = 0; i < 5_000; i++) one.run([ids[(i * 7919) % USERS]], AT);
   const single = timeEach(20_000, (i) => one.run([ids[i % USERS]], AT));
   const started = process.hrtime.bigint();
   const batch = one.run(ids, AT);
@@ -203,7 +205,14 @@ async function queryFigures(store) {
   // Whole process: cold (no project cache, no compiled feature files: the TS loader
   // runs) and warm (the project cache hits: no TS loader at all).
   const argv = ["query", "--feature", "user.txn_sum", "--id", "u1", "--at", new Date(AT).toISOString(), "--json"];
-  for (const cache of ["agg-jiti-cache", "agg-project-cache"]) rmSync(join((await import("node:os")).tmpdir(), cache), { recursive: true, force: true });
+  // Other agg processes (a test run) may be writing there too: retry, and go on if it stays busy.
+  for (const cache of ["agg-jiti-cache", "agg-project-cache"]) {
+    try {
+      rmSync(join((await import("node:os")).tmpdir(), cache), { recursive: true, force: true, maxRetries: 5 });
+    } catch (error) {
+      log(`  could not clear ${cache} (${error.code}): the cold figure may be warmer than cold`);
+    }
+  }
   const cold = agg(work, argv).seconds;
   const warm = [1, 2, 3, 4, 5].map(() => agg(work, argv).seconds).sort((a, b) => a - b)[2];
   return { singleEntityAllWindows: { p50us: single.p50, p99us: single.p99, windows: one.columns.length }, batch10k: { ms: batchMs, perEntityUs: (batchMs * 1000) / USERS }, wholeProcess: { coldMs: cold * 1000, warmMs: warm * 1000 } };
@@ -223,6 +232,7 @@ async function rawFigures(store) {
     ["ordinary user u42 (sum, 30d)", "u42", sum, rawSum],
   ]) {
     const rows = db.prepare("SELECT count(*) AS n FROM rows WHERE namespace = 'transaction' AND CAST(json_extract(data, ?) AS TEXT) = ? AND ts > ? AND ts <= ?").get(id.startsWith("m") ? "$.merchant_id" : "$.user_id", id, from, AT).n;
+    for (let i = 0; i < 2_000; i++) query.run([id], AT); // warm, as above
     const materialized = timeEach(2_000, () => query.run([id], AT));
     const rawTime = timeEach(id === "m0" ? 5 : 200, () => raw.get(id, from, AT));
     out[label] = { rowsInWindow: rows, materializedP50us: materialized.p50, rawP50us: rawTime.p50, speedup: rawTime.p50 / materialized.p50 };

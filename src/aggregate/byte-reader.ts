@@ -24,16 +24,22 @@ const scratchView = new DataView(scratch.buffer);
  * truncated or foreign bytes.
  */
 export class ByteReader {
+  private buf: Uint8Array;
   private pos: number;
-  private readonly end: number;
+  private end: number;
 
-  constructor(
-    private readonly buf: Uint8Array,
-    from = 0,
-    end = buf.length,
-  ) {
+  constructor(buf: Uint8Array, from = 0, end = buf.length) {
+    this.buf = buf;
     this.pos = from;
     this.end = end;
+  }
+
+  /** Points the reader at `buf[from, end)`, so a hot loop can reuse one reader. */
+  reset(buf: Uint8Array, from: number, end: number): this {
+    this.buf = buf;
+    this.pos = from;
+    this.end = end;
+    return this;
   }
 
   get done(): boolean {

@@ -5,8 +5,10 @@ import { ByteWriter } from "./byte-writer.js";
 /** Bumped when the byte layout changes, so an old store is refused rather than misread. */
 const FORMAT = 1;
 
-// One writer reused by every encode: encoding is synchronous and never re-entered.
+// One writer reused by every encode, one reader by every merge from bytes: both run
+// synchronously and are never re-entered.
 const scratch = new ByteWriter(256);
+const reader = new ByteReader(new Uint8Array(0));
 
 /**
  * Bytes: format, rows, then (when rows > 0) n and each present component in a fixed
@@ -56,7 +58,7 @@ export function decodeState(plan: StatePlan, bytes: Uint8Array): AggState {
  */
 export function mergeEncodedState(plan: StatePlan, into: AggState, bytes: Uint8Array, from: number, to: number): boolean {
   if (plan.distinct || plan.quantiles || plan.topKCapacity > 0 || plan.best.length > 0) return false;
-  const r = new ByteReader(bytes, from, to);
+  const r = reader.reset(bytes, from, to);
   const format = r.u8();
   if (format !== FORMAT) throw corrupt(`unknown format ${format}`);
   const rows = r.varint();

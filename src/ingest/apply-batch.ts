@@ -1,6 +1,6 @@
 import type { BucketState, Row } from "../aggregate/types.js";
 import { retentionCutoff, type CompiledSize } from "../series/compiled-series.js";
-import { aggregatedValue, groupKeyOf, matchesFilter } from "../series/row-match.js";
+import { aggregatedValue, matchesFilter } from "../series/row-match.js";
 import { BucketTable, type BucketRecord } from "../store/bucket-table.js";
 import type { Db } from "../store/open-store.js";
 import { parseRow, RowLog } from "../store/row-log.js";
@@ -8,7 +8,7 @@ import { advanceMaxEventTime, readSeries, recordLayout, storedLayouts } from "..
 import { alignDown, bucketStart } from "../time/buckets.js";
 import { sizesToUpdate, type NeedsBackfill, type Target } from "./affected-series.js";
 import { SizeCache, type OpenBucket } from "./bucket-cache.js";
-import { keyTextOf } from "./key-text.js";
+import { keysOfText, keyTextOf } from "./key-text.js";
 import type { NormalizedRow } from "./normalize-row.js";
 import { recomputeBuckets } from "./recompute-buckets.js";
 
@@ -47,12 +47,8 @@ interface SeriesSlot {
   latest: number | null;
 }
 
-/**
- * Stored buckets held between batches, over all sizes. Each is a few hundred bytes, but
- * every bucket replaced or evicted is garbage for the collector's old generation, which
- * V8 lets grow well past what is live: more than this buys little speed for much memory.
- */
-const CACHE_LIMIT = 20_000;
+/** Stored buckets listed between batches, over all sizes (about two days of the benchmark's). */
+const CACHE_LIMIT = 50_000;
 
 /**
  * Applies batches of rows of one namespace to the row log and the buckets of `targets`,
@@ -60,14 +56,13 @@ const CACHE_LIMIT = 20_000;
  * batches only, and every bucket's read-modify-write happens under the write lock, so
  * concurrent ingests neither lose nor double an update.
  *
- * Between batches it remembers the recent buckets it wrote (SizeCache), so a bucket
- * touched again needs no read, and which buckets cannot exist yet, so a new one needs
- * none either; reads that remain are one statement per size. That knowledge is exact
- * only while this connection is the store's only writer, so each batch first asks SQLite
- * whether another connection has committed since (`PRAGMA data_version`, under the write
- * lock); if one has, the cache, the series clocks and the recorded layouts are read
- * again, and a size that another process re-filled for another definition is left alone
- * from that batch on.
+ * Between batches it remembers which recent buckets exist (SizeCache), so a bucket that
+ * cannot exist yet needs no read; the reads that remain are one statement per size and
+ * slice. That knowledge is exact only while this connection is the store's only writer,
+ * so each batch first asks SQLite whether another connection has committed since
+ * (`PRAGMA data_version`, under the write lock); if one has, the cache, the series
+ * clocks and the recorded layouts are read again, and a size that another process
+ * re-filled for another definition is left alone from that batch on.
  */
 export class BatchApplier {
   private readonly rowLog: RowLog;
@@ -222,7 +217,7 @@ export class BatchApplier {
       if (start + bucketMs <= retentionCutoff(latest, slot.size)) continue;
       let bucket = slot.cache.get(start, keyText);
       if (bucket === undefined) {
-        bucket = slot.cache.openBucket(start, keyText, groupKeyOf(def, row)!, layout.decode);
+        bucket = slot.cache.openBucket(start, keyText);
         slot.touched.push(bucket);
         if (!bucket.loaded) slot.toLoad.push(bucket);
       }
@@ -242,7 +237,7 @@ export class BatchApplier {
       const start = bucketStart(ts, slot.size.bucketMs, def.anchor);
       let bucket = slot.cache.get(start, keyText);
       if (bucket === undefined) {
-        bucket = slot.cache.openBucket(start, keyText, groupKeyOf(def, row)!, slot.size.layout.decode);
+        bucket = slot.cache.openBucket(start, keyText);
         slot.touched.push(bucket);
       }
       bucket.recompute = true;
@@ -259,7 +254,9 @@ export class BatchApplier {
         const { layout, bucketMs } = slot.size;
         const list = slot.toLoad.filter((b) => !b.recompute);
         slot.toLoad = [];
-        this.buckets.getMany(s.target.series.id, bucketMs, list, (i, bytes) => {
+        const keyCount = s.target.series.def.groupKeys.length;
+        const probes = list.map((b) => ({ keys: keysOfText(b.keyText, keyCount), start: b.start }));
+        this.buckets.getMany(s.target.series.id, bucketMs, probes, (i, bytes) => {
           const bucket = list[i]!;
           bucket.state = layout.decode(bytes);
           bucket.stored = true;
@@ -284,6 +281,7 @@ export class BatchApplier {
     let deleted = 0;
     for (const s of this.slots) {
       const { id } = s.target.series;
+      const keyCount = s.target.series.def.groupKeys.length;
       for (const slot of s.active) {
         if (slot.touched.length === 0) continue;
         const { bucketMs, layout } = slot.size;
@@ -302,21 +300,20 @@ export class BatchApplier {
             bucket.state = null;
           }
           if (bucket.state === null) {
-            const gone = maybeStored ? this.buckets.delete(id, bucketMs, bucket.keys, bucket.start) : 0;
+            const gone = maybeStored ? this.buckets.delete(id, bucketMs, keysOfText(bucket.keyText, keyCount), bucket.start) : 0;
             deleted += gone;
             if (gone > 0) series.add(id);
-            slot.cache.settle(bucket, null);
+            slot.cache.settle(bucket, false);
             continue;
           }
-          const bytes = layout.encode(bucket.state);
-          writes.push({ keys: bucket.keys, start: bucket.start, rows: layout.rows(bucket.state), state: bytes });
-          slot.cache.settle(bucket, bytes);
+          writes.push({ keys: keysOfText(bucket.keyText, keyCount), start: bucket.start, rows: layout.rows(bucket.state), state: layout.encode(bucket.state) });
+          slot.cache.settle(bucket, true);
         }
         this.buckets.putMany(id, bucketMs, writes);
         written += writes.length;
         if (writes.length > 0) series.add(id);
         slot.touched = [];
-        slot.cache.closeBatch();
+        slot.cache.closeSlice();
       }
     }
     return { written, deleted };

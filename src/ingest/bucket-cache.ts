@@ -2,7 +2,7 @@ import type { BucketState, Row, Scalar } from "../aggregate/types.js";
 
 /** A bucket the current batch touches. */
 export interface OpenBucket {
-  readonly keys: readonly string[];
+  /** The group key as keyTextOf gives it (keysOfText gives the keys back when written). */
   readonly keyText: string;
   readonly start: number;
   /** The decoded state; null while it is still to be read, or is to be recomputed. */
@@ -18,62 +18,66 @@ export interface OpenBucket {
 }
 
 /**
- * What ingest knows of the buckets of one (series, size) between batches: the stored
- * bytes of recent buckets, by start and group key, so a bucket touched again needs no
- * read. It is exact only while no other connection writes the store (the applier resets
- * it when one did). It keeps the newest buckets: eviction drops the oldest starts first,
- * which a stream in roughly time order rarely touches again. Bytes, not decoded states:
- * a few dozen bytes a bucket instead of a few hundred, and little for the collector.
+ * What ingest knows of the buckets of one (series, size) between batches: which buckets
+ * exist, so that a new one needs no read. The frontier does most of it: every stored
+ * bucket that starts at or after it is listed here, so a bucket starting there that is
+ * not listed cannot exist yet (a stream in time order creates most of its buckets
+ * there). A listed bucket, or one before the frontier, is read (one statement per size
+ * and batch slice).
  *
- * The frontier says which buckets need no read to be known absent: every stored bucket
- * that starts at or after it is held here.
+ * Only keys, not states: with sparse keys most buckets are written once or twice, so a
+ * cache of states would save few reads, and every state it held would be garbage for the
+ * collector's old generation, which V8 lets grow far past what is live. The list is exact
+ * only while no other connection writes the store (the applier resets it when one did),
+ * and it keeps the newest buckets: eviction drops the oldest starts first and moves the
+ * frontier past them.
  */
 export class SizeCache {
-  private readonly stored = new Map<number, Map<string, Uint8Array>>();
-  /** The buckets the current batch touches. */
+  private readonly stored = new Map<number, Set<string>>();
+  /** The buckets the current batch slice touches. */
   private readonly open = new Map<number, Map<string, OpenBucket>>();
-  /** Stored buckets held. */
+  /** Stored buckets listed. */
   count = 0;
   frontier = -Infinity;
 
   constructor(readonly bucketMs: number) {}
 
-  /** The open bucket, if the batch touched it already. */
+  /** The open bucket, if the slice touched it already. */
   get(start: number, keyText: string): OpenBucket | undefined {
     return this.open.get(start)?.get(keyText);
   }
 
-  /**
-   * Opens a bucket for the batch: with its stored bytes when they are held, known empty
-   * at or after the frontier, else still to be read (`loaded` false).
-   */
-  openBucket(start: number, keyText: string, keys: readonly string[], decode: (bytes: Uint8Array) => BucketState): OpenBucket {
-    const bytes = this.stored.get(start)?.get(keyText);
-    const known = bytes !== undefined || start >= this.frontier;
-    const bucket: OpenBucket = { keys, keyText, start, state: bytes === undefined ? null : decode(bytes), loaded: known, stored: bytes !== undefined, recompute: false, pending: known ? null : [] };
+  /** Opens a bucket for the slice: known empty when it cannot exist yet, else still to be read (`loaded` false). */
+  openBucket(start: number, keyText: string): OpenBucket {
+    const known = start >= this.frontier && this.stored.get(start)?.has(keyText) !== true;
+    const bucket: OpenBucket = { keyText, start, state: null, loaded: known, stored: false, recompute: false, pending: known ? null : [] };
     let group = this.open.get(start);
     if (group === undefined) this.open.set(start, (group = new Map()));
     group.set(keyText, bucket);
     return bucket;
   }
 
-  /** The batch wrote the bucket (`bytes`) or deleted it (null). */
-  settle(bucket: OpenBucket, bytes: Uint8Array | null): void {
+  /** The slice wrote the bucket (`written`) or deleted it. */
+  settle(bucket: OpenBucket, written: boolean): void {
+    // Before the frontier, nothing is listed: absence is never assumed there.
+    if (bucket.start < this.frontier) return;
     let group = this.stored.get(bucket.start);
-    if (bytes === null) {
+    if (!written) {
       if (group?.delete(bucket.keyText) === true) {
         this.count--;
         if (group.size === 0) this.stored.delete(bucket.start);
       }
       return;
     }
-    if (group === undefined) this.stored.set(bucket.start, (group = new Map()));
-    if (!group.has(bucket.keyText)) this.count++;
-    group.set(bucket.keyText, bytes);
+    if (group === undefined) this.stored.set(bucket.start, (group = new Set()));
+    if (!group.has(bucket.keyText)) {
+      group.add(bucket.keyText);
+      this.count++;
+    }
   }
 
-  /** Ends the batch: every open bucket was settled. */
-  closeBatch(): void {
+  /** Ends the slice: every open bucket was settled. */
+  closeSlice(): void {
     this.open.clear();
   }
 
@@ -86,7 +90,7 @@ export class SizeCache {
     }
   }
 
-  /** The oldest start held, or Infinity. */
+  /** The oldest start listed, or Infinity. */
   oldestStart(): number {
     let oldest = Infinity;
     for (const start of this.stored.keys()) if (start < oldest) oldest = start;
@@ -94,8 +98,8 @@ export class SizeCache {
   }
 
   /**
-   * Evicts the buckets of the oldest start (between batches) and moves the frontier past
-   * them, since a stored bucket there is no longer held. Returns how many were evicted.
+   * Forgets the buckets of the oldest start (between slices) and moves the frontier past
+   * them, since a stored bucket there is no longer listed. Returns how many were dropped.
    */
   evictOldest(): number {
     const oldest = this.oldestStart();

@@ -30,7 +30,7 @@ export interface IngestOptions {
    * (or a quiet one's) are not held back until the batch fills. Off when undefined.
    */
   readonly maxBatchDelayMs?: number;
-  /** Stored buckets remembered between batches, at most (default 20,000). */
+  /** Stored buckets listed between batches, at most (default 50,000; see SizeCache). */
   readonly cacheLimit?: number;
   /** The clock, only for `seconds`. */
   readonly now: () => number;
@@ -42,8 +42,12 @@ export interface IngestResult {
   readonly failure: Rejection | null;
 }
 
-/** Rows applied at a time inside a transaction: what memory holds of a batch. */
-const SLICE = Number(process.env.AGG_SLICE ?? 5000);
+/**
+ * Rows applied at a time inside a transaction: what memory holds of a batch. Small enough
+ * that a slice's rows and buckets mostly die young (V8 then need not grow its old
+ * generation), large enough that a busy bucket is written once per slice, not per row.
+ */
+const SLICE = 2000;
 
 /**
  * Streams messages through validate -> resolve -> row log -> buckets, in batches of

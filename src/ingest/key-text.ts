@@ -27,6 +27,21 @@ export function keyTextOfKeys(keys: readonly string[]): string {
   return text;
 }
 
+/** The group key back from its text (`count` keys); the inverse of keyTextOfKeys. */
+export function keysOfText(text: string, count: number): string[] {
+  if (count === 1) return [text];
+  const keys: string[] = [];
+  let at = 0;
+  for (let i = 0; i + 1 < count; i++) {
+    const colon = text.indexOf(":", at);
+    const end = colon + 1 + Number(text.slice(at, colon));
+    keys.push(text.slice(colon + 1, end));
+    at = end;
+  }
+  keys.push(text.slice(at));
+  return keys;
+}
+
 function part(value: string, last: boolean): string {
   return last ? value : `${value.length}:${value}`;
 }

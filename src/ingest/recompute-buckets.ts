@@ -3,7 +3,7 @@ import type { CompiledSize } from "../series/compiled-series.js";
 import { aggregatedValue, matchesFilter } from "../series/row-match.js";
 import { parseRow, type LoggedRow, type RowLog } from "../store/row-log.js";
 import type { Target } from "./affected-series.js";
-import { keyTextOf } from "./key-text.js";
+import { keysOfText, keyTextOf } from "./key-text.js";
 
 /**
  * The states of some buckets of one (series, size) that share a start, rebuilt from the
@@ -20,13 +20,13 @@ export function recomputeBuckets(
   target: Target,
   size: CompiledSize,
   start: number,
-  buckets: readonly { readonly keys: readonly string[]; readonly keyText: string }[],
+  buckets: readonly { readonly keyText: string }[],
   indexed: boolean,
 ): Map<string, BucketState> {
   const def = target.series.def;
   const end = start + size.bucketMs;
   const wanted = new Set(buckets.map((b) => b.keyText));
-  const values = new Set(buckets.map((b) => b.keys[0] as string));
+  const values = new Set(buckets.map((b) => keysOfText(b.keyText, def.groupKeys.length)[0] as string));
   const key = indexed && values.size === 1 ? { feature: def.groupKeys[0] as string, value: [...values][0] as string } : undefined;
   const logged: LoggedRow[] = [...rowLog.range(def.namespace, start, end, key)];
   const states = new Map<string, BucketState>();

@@ -13,12 +13,6 @@ export interface BucketRecord {
   readonly state: Uint8Array;
 }
 
-const KEY_COLUMNS = ["k0", "k1", "k2", "k3"] as const;
-
-function probeId(keys: readonly string[], start: number): string {
-  return JSON.stringify([keys, start]);
-}
-
 /** Pads a group key to the four key columns ('' where unused). */
 function padKeys(keys: readonly string[]): [string, string, string, string] {
   return [keys[0] ?? "", keys[1] ?? "", keys[2] ?? "", keys[3] ?? ""];
@@ -39,8 +33,8 @@ interface RawBucket {
 
 /**
  * The bucket table, one record per (series, bucket size, group key, bucket start).
- * Reads for one entity are index range scans from any key position: k0 through the
- * primary key, k1..k3 through their own indexes.
+ * Queries read it through bucket-runs.ts: one entity's buckets are an index range scan
+ * from any key position, k0 through the primary key, k1..k3 through their own indexes.
  */
 export class BucketTable {
   private readonly getOne;
@@ -49,9 +43,7 @@ export class BucketTable {
   private readonly deleteBetween;
   private readonly deleteUpTo;
   private readonly newest;
-  private readonly getSome;
   private between: Statement | undefined;
-  private readonly reads = new Map<string, Statement>();
 
   constructor(private readonly db: Db) {
     this.getOne = db.prepare<[number, number, string, string, string, string, number], { rows: number; state: Uint8Array }>(
@@ -68,12 +60,6 @@ export class BucketTable {
     this.deleteBetween = db.prepare<[number, number, number, number]>("DELETE FROM buckets WHERE series_id = ? AND bucket_ms = ? AND start + 0 >= ? AND start + 0 < ?");
     this.deleteUpTo = db.prepare<[number, number, number]>("DELETE FROM buckets WHERE series_id = ? AND bucket_ms = ? AND start + 0 <= ?");
     this.newest = db.prepare<[number, number], { start: number }>("SELECT start + 0 AS start FROM buckets WHERE series_id = ? AND bucket_ms = ? ORDER BY start + 0 DESC LIMIT 1");
-    // One statement for many buckets: the probes travel as one JSON array of [k0, k1, k2, k3, start].
-    this.getSome = db
-      .prepare(
-        "SELECT b.k0, b.k1, b.k2, b.k3, b.start, b.rows, b.state FROM json_each(?) AS j CROSS JOIN buckets AS b WHERE b.series_id = ? AND b.bucket_ms = ? AND b.k0 = j.value ->> 0 AND b.k1 = j.value ->> 1 AND b.k2 = j.value ->> 2 AND b.k3 = j.value ->> 3 AND b.start = j.value ->> 4",
-      )
-      .raw(true);
   }
 
   get(seriesId: number, bucketMs: number, keys: readonly string[], start: number): { rows: number; state: Uint8Array } | undefined {
@@ -81,23 +67,15 @@ export class BucketTable {
   }
 
   /**
-   * The stored buckets among `probes` (group key, start) of one (series, size), read in
-   * one statement; absent ones are left out. Calls `found` with each probe's index.
+   * The stored buckets among `probes` (group key, start) of one (series, size); absent
+   * ones are left out. Calls `found` with each probe's index. One lookup per probe: a
+   * single statement over a JSON list of probes measured no faster.
    */
   getMany(seriesId: number, bucketMs: number, probes: readonly { readonly keys: readonly string[]; readonly start: number }[], found: (index: number, state: Uint8Array) => void): void {
-    // Chunks keep the JSON parameter and the lookup map small.
-    for (let from = 0; from < probes.length; from += 2000) {
-      const part = probes.slice(from, from + 2000);
-      const index = new Map<string, number>();
-      const list = part.map((p, i) => {
-        const padded = padKeys(p.keys);
-        index.set(probeId(padded, p.start), from + i);
-        return [...padded, p.start];
-      });
-      for (const [k0, k1, k2, k3, start, , state] of this.getSome.all(JSON.stringify(list), seriesId, bucketMs) as [string, string, string, string, number, number, Uint8Array][]) {
-        const i = index.get(probeId([k0, k1, k2, k3], start));
-        if (i !== undefined) found(i, state);
-      }
+    for (let i = 0; i < probes.length; i++) {
+      const probe = probes[i]!;
+      const stored = this.getOne.get(seriesId, bucketMs, ...padKeys(probe.keys), probe.start);
+      if (stored !== undefined) found(i, stored.state);
     }
   }
 
@@ -132,15 +110,6 @@ export class BucketTable {
     return this.deleteOne.run(seriesId, bucketMs, ...padKeys(keys), start).changes;
   }
 
-  /**
-   * Buckets whose group key has `value` at position `keyIndex` and whose start lies in
-   * [firstStart, lastStart], ordered by start. For a one-key series this is one range scan.
-   */
-  read(seriesId: number, bucketMs: number, keyCount: number, keyIndex: number, value: string, firstStart: number, lastStart: number): BucketRecord[] {
-    const rows = this.readStatement(keyCount, keyIndex).all(seriesId, bucketMs, value, firstStart, lastStart) as RawBucket[];
-    return rows.map((r) => ({ keys: [r.k0, r.k1, r.k2, r.k3].slice(0, keyCount), start: r.start, rows: r.rows, state: r.state }));
-  }
-
   /** Every bucket of a (series, size) with start in [from, to), in key order (for backfill and checks). */
   *scan(seriesId: number, bucketMs: number, keyCount: number, from = -Number.MAX_SAFE_INTEGER, to = Number.MAX_SAFE_INTEGER): IterableIterator<BucketRecord> {
     const statement = this.db.prepare<[number, number, number, number], RawBucket>(
@@ -159,70 +128,4 @@ export class BucketTable {
     // start + bucketMs <= cutoff, written so that the start index serves it.
     return this.deleteUpTo.run(seriesId, bucketMs, cutoff - bucketMs).changes;
   }
-
-  private readStatement(keyCount: number, keyIndex: number): Statement {
-    const column = KEY_COLUMNS[keyIndex];
-    if (column === undefined) throw new RangeError(`key index ${keyIndex} out of range`);
-    const cacheKey = `${keyCount}:${column}`;
-    let statement = this.reads.get(cacheKey);
-    if (statement === undefined) {
-      // A one-key series pins the unused columns, so the primary key is one range scan on
-      // start; k1..k3 carry `<> ''` so SQLite picks their partial indexes.
-      const partial = keyCount === 1 ? " AND k1 = '' AND k2 = '' AND k3 = ''" : keyIndex === 0 ? "" : ` AND ${column} <> ''`;
-      statement = this.db.prepare(
-        `SELECT k0, k1, k2, k3, start, rows, state FROM buckets WHERE series_id = ? AND bucket_ms = ? AND ${column} = ?${partial} AND start >= ? AND start <= ? ORDER BY start`,
-      );
-      this.reads.set(cacheKey, statement);
-    }
-    return statement;
-  }
-}
-
-
-const manyReads = new WeakMap<Db, Map<string, Statement>>();
-
-/**
- * `BucketTable.read` for many entities in one statement: buckets whose key at `keyIndex`
- * is one of `values`, with start in [firstStart, lastStart], ordered by that key, then
- * start. The values travel as one JSON array, so one prepared statement serves any count.
- */
-export function readBucketsForKeys(db: Db, seriesId: number, bucketMs: number, keyCount: number, keyIndex: number, values: readonly string[], firstStart: number, lastStart: number): BucketRecord[] {
-  const column = KEY_COLUMNS[keyIndex];
-  if (column === undefined) throw new RangeError(`key index ${keyIndex} out of range`);
-  let cache = manyReads.get(db);
-  if (cache === undefined) manyReads.set(db, (cache = new Map()));
-  const cacheKey = `${keyCount}:${column}`;
-  let statement = cache.get(cacheKey);
-  if (statement === undefined) {
-    // The same index choices as `read`: pinned unused columns, or `<> ''` for k1..k3.
-    const partial = keyCount === 1 ? " AND k1 = '' AND k2 = '' AND k3 = ''" : keyIndex === 0 ? "" : ` AND ${column} <> ''`;
-    statement = db.prepare(
-      `SELECT k0, k1, k2, k3, start, rows, state FROM buckets WHERE series_id = ? AND bucket_ms = ? AND ${column} IN (SELECT value FROM json_each(?))${partial} AND start >= ? AND start <= ? ORDER BY ${column}, start`,
-    );
-    cache.set(cacheKey, statement);
-  }
-  const rows = statement.all(seriesId, bucketMs, JSON.stringify(values), firstStart, lastStart) as RawBucket[];
-  return rows.map((r) => ({ keys: [r.k0, r.k1, r.k2, r.k3].slice(0, keyCount), start: r.start, rows: r.rows, state: r.state }));
-}
-
-const oneKeyReads = new WeakMap<Db, Statement>();
-
-/**
- * The lean single-entity read of a one-key series: `BucketTable.read` without the key
- * columns (they are known), for the query's hot path.
- */
-export function readOneKeyBuckets(db: Db, seriesId: number, bucketMs: number, value: string, firstStart: number, lastStart: number): BucketRecord[] {
-  let statement = oneKeyReads.get(db);
-  if (statement === undefined) {
-    statement = db.prepare("SELECT start, rows, state FROM buckets WHERE series_id = ? AND bucket_ms = ? AND k0 = ? AND k1 = '' AND k2 = '' AND k3 = '' AND start >= ? AND start <= ? ORDER BY start").raw(true);
-    oneKeyReads.set(db, statement);
-  }
-  const rows = statement.all(seriesId, bucketMs, value, firstStart, lastStart) as [number, number, Uint8Array][];
-  const keys = [value];
-  const out = new Array<BucketRecord>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const [start, count, state] = rows[i]!;
-    out[i] = { keys, start, rows: count, state };
-  }
-  return out;
 }
