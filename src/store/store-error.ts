@@ -17,6 +17,11 @@ export function storeError(error: unknown, path: string): unknown {
   if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") {
     return new AggError("store", `the store at ${path} is locked by another process`, { hint: "wait for the other agg process to finish, then run again; nothing was changed" });
   }
+  if (code === "SQLITE_FULL" || code === "ENOSPC") {
+    return new AggError("store", `the disk holding the store at ${path} is full (${message})`, {
+      hint: "free space on that disk and run the same command again: a write transaction that did not fit was rolled back, and every committed one is kept (re-sent messages count as duplicates)",
+    });
+  }
   if (["SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_IOERR_READ", "EEXIST", "ENOTDIR", "EACCES", "EROFS"].includes(code)) {
     return new AggError("store", `cannot write the store at ${path} (${message})`, { hint: "check the file and folder permissions, or point at another store with --store PATH" });
   }

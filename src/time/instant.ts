@@ -119,7 +119,8 @@ export function parseEventTime(value: unknown): number | string {
     ms = value.getTime();
     if (Number.isNaN(ms)) return "event time is an invalid Date";
   } else {
-    const got = value === null ? "null" : value === undefined ? "missing" : `a ${typeof value}`;
+    const kind = Array.isArray(value) ? "array" : typeof value;
+    const got = value === null ? "null" : value === undefined ? "missing" : `${/^[aeiou]/.test(kind) ? "an" : "a"} ${kind}`;
     return `event time is ${got}; expected epoch milliseconds or an ISO-8601 string`;
   }
   if (ms < MIN_EVENT_MS) return `event time ${formatLoose(ms)} is before 1970-01-01`;

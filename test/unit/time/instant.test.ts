@@ -127,6 +127,9 @@ describe("parseEventTime", () => {
     expect(parseEventTime(Number.NaN)).toMatch(/event time is NaN/);
     expect(parseEventTime(undefined)).toMatch(/missing/);
     expect(parseEventTime("2024-03-01T10:00:00")).toMatch(/needs a time zone/);
+    expect(parseEventTime({})).toBe("event time is an object; expected epoch milliseconds or an ISO-8601 string");
+    expect(parseEventTime([])).toBe("event time is an array; expected epoch milliseconds or an ISO-8601 string");
+    expect(parseEventTime(true)).toBe("event time is a boolean; expected epoch milliseconds or an ISO-8601 string");
   });
 
   it("returns an integer in range or a string for anything", () => {
