@@ -88,14 +88,23 @@ async function toJson(result: QueryResult) {
   };
 }
 
-/** Table cells: numbers as JavaScript prints them, null as "null", group-by maps as `key=value` pairs. */
+/**
+ * Table cells: numbers to 15 significant digits, null as "null", group-by maps as
+ * `key=value` pairs. 15 digits is what a double holds for any decimal, so a sum prints as
+ * 1021.84, not 1021.8399999999999; `--json` keeps the exact double.
+ */
 export function formatValue(value: unknown): string {
   if (value === null || value === undefined) return "null";
-  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return String(value);
+  if (typeof value === "number") return formatNumber(value);
+  if (typeof value === "string" || typeof value === "boolean") return String(value);
   if (Array.isArray(value)) return JSON.stringify(value);
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length === 0) return "{}";
-  return entries.map(([k, v]) => `${k}=${typeof v === "object" && v !== null ? JSON.stringify(v) : String(v)}`).join(" ");
+  return entries.map(([k, v]) => `${k}=${typeof v === "number" ? formatNumber(v) : typeof v === "object" && v !== null ? JSON.stringify(v) : String(v)}`).join(" ");
+}
+
+function formatNumber(n: number): string {
+  return Number.isInteger(n) || !Number.isFinite(n) ? String(n) : String(Number(n.toPrecision(15)));
 }
 
 function renderExplain(io: Io, result: QueryResult): string {
