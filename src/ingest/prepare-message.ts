@@ -17,7 +17,7 @@ export type Prepared =
  */
 export function prepareMessage(stream: StreamModel, ns: NamespaceModel, message: InputMessage): Prepared {
   if ("error" in message) return { kind: "reject", reason: message.error };
-  const validated = validateMessage(stream.message, message, stream.source);
+  const validated = validateMessage(stream.message, message, stream.source, stream.where);
   if ("reason" in validated) return { kind: "reject", reason: validated.reason };
   let resolved: unknown;
   try {
@@ -29,8 +29,8 @@ export function prepareMessage(stream: StreamModel, ns: NamespaceModel, message:
   let row: ReturnType<typeof normalizeRow>;
   try {
     if (typeof (resolved as { then?: unknown } | undefined)?.then === "function") {
-      throw new AggError("project", `the resolver of stream "${stream.source}" returned a Promise`, {
-        hint: `resolve must return a row of ${ns.name} (or null) synchronously; see ${stream.file}`,
+      throw new AggError("project", `${stream.where}: the resolver of stream "${stream.source}" returned a Promise`, {
+        hint: `resolve must return a row of ${ns.name} (or null) synchronously`,
       });
     }
     row = normalizeRow(ns, resolved);

@@ -12,17 +12,17 @@ type Issues = Extract<StandardResult<unknown>, { issues: unknown }>["issues"];
  * boolean, it is retried as one; an empty cell the schema rejects as null is retried as
  * absent. A schema that wants text keeps the text ("007" stays "007").
  */
-export function validateMessage(schema: StandardSchemaV1, message: Extract<InputMessage, { value: unknown }>, source: string): { value: unknown } | { reason: string } {
-  let result = run(schema, message.value, source);
+export function validateMessage(schema: StandardSchemaV1, message: Extract<InputMessage, { value: unknown }>, source: string, where?: string): { value: unknown } | { reason: string } {
+  let result = run(schema, message.value, source, where);
   if (result.issues !== undefined && message.cells === true) {
     const retry = retypeCells(message.value as Record<string, string | null>, result.issues);
-    if (retry !== null) result = run(schema, retry, source);
+    if (retry !== null) result = run(schema, retry, source, where);
   }
   if (result.issues === undefined) return { value: result.value };
   return { reason: `invalid message: ${describeIssues(result.issues)}` };
 }
 
-function run(schema: StandardSchemaV1, value: unknown, source: string): StandardResult<unknown> {
+function run(schema: StandardSchemaV1, value: unknown, source: string, where: string | undefined): StandardResult<unknown> {
   let result: StandardResult<unknown> | Promise<StandardResult<unknown>>;
   try {
     result = schema["~standard"].validate(value);
@@ -31,16 +31,21 @@ function run(schema: StandardSchemaV1, value: unknown, source: string): Standard
   }
   if (typeof result !== "object" || result === null) {
     // Every message would fail the same way: the schema, not the input, is wrong.
-    throw new AggError("project", `the message schema of stream resolver "${source}" returned ${result === null ? "null" : typeof result} instead of a Standard Schema result`, {
+    throw new AggError("project", `${schemaOf(source, where)} returned ${result === null ? "null" : typeof result} instead of a Standard Schema result`, {
       hint: "message must be a zod schema or another Standard Schema validator, whose validate returns { value } or { issues }",
     });
   }
   if (result instanceof Promise || typeof (result as { then?: unknown }).then === "function") {
-    throw new AggError("project", `the message schema of stream resolver "${source}" validates asynchronously`, {
+    throw new AggError("project", `${schemaOf(source, where)} validates asynchronously`, {
       hint: "agg validates each message synchronously; remove async refinements and transforms from the schema",
     });
   }
   return result as StandardResult<unknown>;
+}
+
+/** How errors name the schema: `features/streams.ts:7: the message schema of stream resolver "payments"`. */
+function schemaOf(source: string, where: string | undefined): string {
+  return `${where === undefined || where === "" ? "" : `${where}: `}the message schema of stream resolver "${source}"`;
 }
 
 /** The cells the issues point at, read as JSON values; null when nothing changes. */

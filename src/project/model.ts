@@ -65,6 +65,8 @@ export interface MaterializationModel {
 
 export interface StreamModel extends StreamSpec {
   readonly file: string;
+  /** Where the resolver is declared, `features/streams.ts:7`, for errors found while it runs. */
+  readonly where: string;
 }
 
 export interface OfflineSourceModel extends OfflineSourceSpec {

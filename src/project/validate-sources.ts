@@ -18,7 +18,7 @@ export function validateStreams(declared: readonly { spec: StreamSpec; file: str
     if (output === undefined) problems.push(problem("unknown-reference", `${subject}: output is not an exported namespace`, site, { hint: "export the namespace and pass it as output" }));
     else if (output.primaryKey === null) problems.push(problem("primary-key", `${subject}: output namespace "${output.name}" has no primary key, so rows cannot be logged`, site, { hint: `mark one feature of "${output.name}" with .primary()` }));
     else if (output.featureTime === null) problems.push(problem("feature-time", `${subject}: output namespace "${output.name}" has no event time`, site, { hint: `mark a datetime feature of "${output.name}" with .featureTime()` }));
-    if (problems.length === before) streams.set(spec.source, { ...spec, file });
+    if (problems.length === before) streams.set(spec.source, { ...spec, file, where: formatSite(site, base) });
   }
   return streams;
 }

@@ -127,8 +127,8 @@ describe("a resolver that can never work", () => {
       const dir = workspace([entry("g1"), entry("g2"), entry("b", { kind: "async" }), entry("g3")]);
       const result = await runAggAsync(["ingest", "--source", "picky", "--file", "events.ndjson", "--batch-size", "1", "--on-error", mode], { cwd: dir });
       expect(result.code, mode).toBe(2);
-      expect(result.stderr).toContain('error: the resolver of stream "picky" returned a Promise');
-      expect(result.stderr).toMatch(/hint: resolve must return a row of txn \(or null\) synchronously; see .*streams\.ts/);
+      expect(result.stderr).toContain('error: features/streams.ts:38: the resolver of stream "picky" returned a Promise');
+      expect(result.stderr).toContain("hint: resolve must return a row of txn (or null) synchronously");
       expect(result.stderr).not.toMatch(/\n\s+at .+:\d+/);
       expect(loggedIds(dir)).toEqual(["g1", "g2"]);
     }

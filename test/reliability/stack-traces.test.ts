@@ -39,7 +39,7 @@ describe("no stack trace without --verbose, one with it", () => {
     { name: "a store error", cwd: () => sample, args: ["list", "--store", "newer.db"], code: 1, says: "has schema version 99, newer than this agg understands" },
     { name: "a resolver whose row throws when read", cwd: () => corpus, args: ["ingest", "--source", "getter", "--file", "events.ndjson"], code: 3, says: 'error: line 1 of events.ndjson: the row the resolver of "getter" returned cannot be read: no account today' },
     { name: "a resolver returning a Date that is not one", cwd: () => corpus, args: ["ingest", "--source", "fake_date", "--file", "events.ndjson"], code: 3, says: 'error: line 1 of events.ndjson: the row the resolver of "fake_date" returned cannot be read:' },
-    { name: "a schema that breaks the Standard Schema contract", cwd: () => corpus, args: ["ingest", "--source", "broken_schema", "--file", "events.ndjson"], code: 2, says: 'error: the message schema of stream resolver "broken_schema" returned null instead of a Standard Schema result' },
+    { name: "a schema that breaks the Standard Schema contract", cwd: () => corpus, args: ["ingest", "--source", "broken_schema", "--file", "events.ndjson"], code: 2, says: 'streams.ts:46: the message schema of stream resolver "broken_schema" returned null instead of a Standard Schema result' },
   ];
 
   it.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => {

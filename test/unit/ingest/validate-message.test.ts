@@ -35,5 +35,6 @@ describe("validateMessage", () => {
   it("refuses an asynchronous schema as a project error", () => {
     const asyncSchema = z.object({ id: z.string() }).refine(async () => true);
     expect(() => validateMessage(asyncSchema, json({ id: "a" }), "payments")).toThrow(/the message schema of stream resolver "payments" validates asynchronously/);
+    expect(() => validateMessage(asyncSchema, json({ id: "a" }), "payments", "features/streams.ts:7")).toThrow('features/streams.ts:7: the message schema of stream resolver "payments" validates asynchronously');
   });
 });
