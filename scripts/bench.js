@@ -352,7 +352,7 @@ function print() {
   const table = new Table({ head: ["measure", "agg", "baseline", "ratio / note"], style: { head: [], border: [] } });
   table.push(
     ["ingest, messages/s", n(f.ingest.messagesPerSecond), n(f.ingest.baselinePerSecond), `${n(f.ingest.ratio * 100)}% of baseline; peak RSS ${n(f.ingest.peakRssMB)} MB`],
-    ["  SQLite floor: the sample's bucket upserts alone, messages/s", n(f.ingest.bucketWriteFloor.messagesPerSecond), "", `${n(f.ingest.bucketWriteFloor.writesPerMessage, 2)} upserts per message, ${n(f.ingest.bucketWriteFloor.usPerWrite, 2)} µs each`],
+    ["  SQLite floor: the sample's bucket writes alone, messages/s", n(f.ingest.bucketWriteFloor.messagesPerSecond), "", `${n(f.ingest.bucketWriteFloor.writesPerMessage, 2)} upserts per message, ${n(f.ingest.bucketWriteFloor.usPerWrite, 2)} µs each with its share of retention deletes`],
     ["backfill (all series), rows/s", n(f.backfill.rowsPerSecond), n(f.backfill.baselinePerSecond), `${n(f.backfill.ratio, 2)}x the one-series SQL time`],
     ["query, 1 entity x all windows, p50 / p99 µs", `${n(f.query.singleEntityAllWindows.p50us, 1)} / ${n(f.query.singleEntityAllWindows.p99us, 1)}`, "", `${f.query.singleEntityAllWindows.windows} windows`],
     ["timer jitter control (CPU loop), p50 / p99 µs", `${n(f.query.timerJitter.p50us, 1)} / ${n(f.query.timerJitter.p99us, 1)}`, "", "the machine's own p99 tail at that length"],
