@@ -2,7 +2,7 @@ import type { BucketState, Row } from "../aggregate/types.js";
 import { keyTextOf, keyTextOfKeys } from "../ingest/key-text.js";
 import { retentionCutoff } from "../series/compiled-series.js";
 import { aggregatedValue, groupKeyOf, matchesFilter } from "../series/row-match.js";
-import type { BucketRecord, BucketTable, RawBucketRow } from "../store/bucket-table.js";
+import type { BucketRecord, BucketTable } from "../store/bucket-table.js";
 import type { Db } from "../store/open-store.js";
 import { parseRow } from "../store/row-log.js";
 import { advanceMaxEventTime, seriesMaxEventTime } from "../store/series-registry.js";
@@ -13,6 +13,10 @@ import type { RowSource } from "./row-source.js";
 interface Folded {
   readonly keys: string[];
   readonly state: BucketState;
+  /** The state encoded, once it was compared with a stored bucket. */
+  bytes?: Uint8Array;
+  /** The store holds these rows and bytes already: nothing to write. */
+  same?: boolean;
 }
 
 /** One item's share of a chunk: `[from, to)`, aligned to its size, and its rows' indexes. */
@@ -100,35 +104,38 @@ export function replaceChunk(db: Db, table: BucketTable, items: readonly PlanIte
     // Replace what changed: a bucket recomputed to the bytes it has is left as it is, one
     // that is gone is deleted. Over history that ingest keeps current, that is most of it.
     const keyCount = def.groupKeys.length;
-    const old = new Map<number, Map<string, RawBucketRow>>();
-    for (const stored of table.readRange(id, size.bucketMs, part.from, part.to)) {
-      let byKey = old.get(stored[4]);
-      if (byKey === undefined) old.set(stored[4], (byKey = new Map()));
-      byKey.set(keyCount === 1 ? stored[0] : keyTextOfKeys(stored.slice(0, keyCount) as string[]), stored);
+    const stored = table.readRange(id, size.bucketMs, keyCount, part.from, part.to);
+    const keysAt = (i: number): string[] => stored.keys.map((column) => column[i]!);
+    const gone: number[] = [];
+    for (let i = 0; i < stored.count; i++) {
+      const start = stored.starts[i]!;
+      const bucket = start + size.bucketMs <= cutoff ? undefined : folded.get(start)?.get(keyCount === 1 ? stored.keys[0]![i]! : keyTextOfKeys(keysAt(i)));
+      if (bucket === undefined) {
+        gone.push(i);
+        continue;
+      }
+      bucket.bytes = size.layout.encode(bucket.state);
+      bucket.same = stored.rows[i] === size.layout.rows(bucket.state) && sameBytes(stored.bytes, stored.offsets[i]!, stored.offsets[i + 1]!, bucket.bytes);
     }
+    for (const i of gone) table.delete(id, size.bucketMs, keysAt(i), stored.starts[i]!);
     const writes: BucketRecord[] = [];
     for (const [start, byKey] of folded) {
       if (start + size.bucketMs <= cutoff) continue;
-      const before = old.get(start);
-      for (const [keyText, bucket] of byKey) {
-        const state = size.layout.encode(bucket.state);
-        const rows = size.layout.rows(bucket.state);
-        const previous = before?.get(keyText);
-        before?.delete(keyText);
+      for (const bucket of byKey.values()) {
         written++;
-        if (previous === undefined || previous[5] !== rows || !sameBytes(previous[6], state)) writes.push({ keys: bucket.keys, start, rows, state });
+        if (bucket.same !== true) writes.push({ keys: bucket.keys, start, rows: size.layout.rows(bucket.state), state: bucket.bytes ?? size.layout.encode(bucket.state) });
       }
     }
-    for (const byKey of old.values()) for (const gone of byKey.values()) table.delete(id, size.bucketMs, gone.slice(0, keyCount) as string[], gone[4]);
     table.putMany(id, size.bucketMs, writes);
     if (clock !== null) table.deleteEndingBy(id, size.bucketMs, cutoff);
   }
   return written;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** Whether `stored[from, to)` holds exactly the bytes of `state`. */
+function sameBytes(stored: Uint8Array, from: number, to: number, state: Uint8Array): boolean {
+  if (to - from !== state.length) return false;
+  for (let i = 0; i < state.length; i++) if (stored[from + i] !== state[i]) return false;
   return true;
 }
 

@@ -18,8 +18,25 @@ function padKeys(keys: readonly string[]): [string, string, string, string] {
   return [keys[0] ?? "", keys[1] ?? "", keys[2] ?? "", keys[3] ?? ""];
 }
 
-/** A bucket as stored: `[k0, k1, k2, k3, start, rows, state]` ('' in unused key columns). */
-export type RawBucketRow = [string, string, string, string, number, number, Uint8Array];
+const KEY_COLUMNS = ["k0", "k1", "k2", "k3"] as const;
+
+/**
+ * Stored buckets read at once, column by column: bucket i has key `keys[0][i]`,
+ * `keys[1][i]`, ..., start `starts[i]`, `rows[i]` rows and state `bytes[offsets[i],
+ * offsets[i + 1])`. better-sqlite3 copies every BLOB it returns into a Buffer of its own,
+ * which costs more than the read itself; packed, a range costs one copy (as bucket-runs.ts
+ * does for queries; the same notes on group_concat apply).
+ */
+export interface StoredRange {
+  readonly count: number;
+  readonly keys: readonly (readonly string[])[];
+  readonly starts: readonly number[];
+  readonly rows: readonly number[];
+  readonly bytes: Uint8Array;
+  readonly offsets: readonly number[];
+}
+
+const EMPTY_RANGE: StoredRange = Object.freeze({ count: 0, keys: [], starts: [], rows: [], bytes: new Uint8Array(0), offsets: [0] });
 
 interface RawBucket {
   k0: string;
@@ -43,7 +60,7 @@ export class BucketTable {
   private readonly deleteBetween;
   private readonly deleteUpTo;
   private readonly newest;
-  private between: Statement | undefined;
+  private readonly ranges = new Map<number, Statement>();
 
   constructor(private readonly db: Db) {
     this.getOne = db.prepare<[number, number, string, string, string, string, number], { rows: number; state: Uint8Array }>(
@@ -80,13 +97,28 @@ export class BucketTable {
   }
 
   /**
-   * The buckets of a (series, size) with start in [from, to), in no particular order, as
-   * raw rows `[k0, k1, k2, k3, start, rows, state]` (backfill compares them with what it
-   * recomputed; no object per bucket).
+   * The buckets of a (series, size) with start in [from, to), in no particular order,
+   * packed (see StoredRange): backfill compares them with what it recomputed.
    */
-  readRange(seriesId: number, bucketMs: number, from: number, to: number): RawBucketRow[] {
-    this.between ??= this.db.prepare("SELECT k0, k1, k2, k3, start, rows, state FROM buckets WHERE series_id = ? AND bucket_ms = ? AND start + 0 >= ? AND start + 0 < ?").raw(true);
-    return this.between.all(seriesId, bucketMs, from, to) as RawBucketRow[];
+  readRange(seriesId: number, bucketMs: number, keyCount: number, from: number, to: number): StoredRange {
+    let statement = this.ranges.get(keyCount);
+    if (statement === undefined) {
+      const keys = KEY_COLUMNS.slice(0, keyCount).map((k) => `json_group_array(${k})`);
+      statement = this.db
+        .prepare(`SELECT ${keys.join(", ")}, json_group_array(start), json_group_array(rows), json_group_array(length(state)), CAST(group_concat(state, '') AS BLOB) FROM buckets WHERE series_id = ? AND bucket_ms = ? AND start + 0 >= ? AND start + 0 < ?`)
+        .raw(true);
+      this.ranges.set(keyCount, statement);
+    }
+    const row = statement.get(seriesId, bucketMs, from, to) as (string | Uint8Array | null)[];
+    const bytes = row[keyCount + 3] as Uint8Array | null;
+    if (bytes === null) return EMPTY_RANGE;
+    const keys = row.slice(0, keyCount).map((column) => JSON.parse(column as string) as string[]);
+    const starts = JSON.parse(row[keyCount] as string) as number[];
+    const lengths = JSON.parse(row[keyCount + 2] as string) as number[];
+    const offsets = new Array<number>(lengths.length + 1);
+    offsets[0] = 0;
+    for (let i = 0; i < lengths.length; i++) offsets[i + 1] = offsets[i]! + lengths[i]!;
+    return { count: starts.length, keys, starts, rows: JSON.parse(row[keyCount + 1] as string) as number[], bytes, offsets };
   }
 
   /** The newest bucket start of a (series, size), or null when it has no buckets. */

@@ -125,7 +125,7 @@ export function parseEventTime(value: unknown): number | string {
   }
   if (ms < MIN_EVENT_MS) return `event time ${formatLoose(ms)} is before 1970-01-01`;
   if (ms > MAX_EVENT_MS) return `event time ${formatLoose(ms)} is after 9999-12-31`;
-  return ms;
+  return ms === 0 ? 0 : ms; // -0 is the epoch: stored and compared as 0
 }
 
 function formatLoose(ms: number): string {

@@ -114,6 +114,8 @@ describe("parseEventTime", () => {
     expect(parseEventTime(T + 0.9)).toBe(T);
     expect(parseEventTime(`${T}.9`)).toBe(T);
     expect(parseEventTime(0.5)).toBe(0);
+    expect(Object.is(parseEventTime(-0), 0)).toBe(true);
+    expect(Object.is(parseEventTime(-0.0), 0)).toBe(true);
   });
 
   it("returns a reason for bad values", () => {
