@@ -1,5 +1,5 @@
-import type { BucketState, Row } from "../aggregate/types.js";
-import { retentionCutoff, type CompiledSize } from "../series/compiled-series.js";
+import type { Row } from "../aggregate/types.js";
+import { retentionCutoff } from "../series/compiled-series.js";
 import { aggregatedValue, matchesFilter } from "../series/row-match.js";
 import { BucketTable, type BucketRecord } from "../store/bucket-table.js";
 import type { Db } from "../store/open-store.js";
@@ -7,10 +7,12 @@ import { parseRow, RowLog } from "../store/row-log.js";
 import { advanceMaxEventTime, readSeries, recordLayout, storedLayouts } from "../store/series-registry.js";
 import { alignDown, bucketStart } from "../time/buckets.js";
 import { sizesToUpdate, type NeedsBackfill, type Target } from "./affected-series.js";
-import { SizeCache, type OpenBucket } from "./bucket-cache.js";
+import { SizeCache } from "./bucket-cache.js";
 import { keysOfText, keyTextOf } from "./key-text.js";
+import { loadStoredStates } from "./load-stored-states.js";
 import type { NormalizedRow } from "./normalize-row.js";
-import { recomputeBuckets } from "./recompute-buckets.js";
+import { recomputeTouched } from "./recompute-buckets.js";
+import { CACHE_LIMIT, evictOldest, type SeriesSlot, type SizeSlot } from "./series-slot.js";
 
 /** What one committed batch did. */
 export interface BatchResult {
@@ -22,34 +24,6 @@ export interface BatchResult {
   readonly series: ReadonlySet<number>;
 }
 
-/** One (series, size) as the applier tracks it. */
-interface SizeSlot {
-  readonly size: CompiledSize;
-  readonly cache: SizeCache;
-  /** The retention cutoff last applied to the store since the cache was reset. */
-  applied: number | null;
-  /** Its layout is recorded in the store as this definition's. */
-  recorded: boolean;
-  /** Buckets of this batch whose stored state is still to be read. */
-  toLoad: OpenBucket[];
-  /** Buckets this batch changed. */
-  touched: OpenBucket[];
-}
-
-interface SeriesSlot {
-  readonly target: Target;
-  readonly sizes: readonly SizeSlot[];
-  /** The sizes updated now: stored with this definition's layout, or not stored yet. */
-  active: SizeSlot[];
-  /** Retention's clock, the latest event time the series has seen, as stored. */
-  clock: number | null;
-  /** The clock as this batch moves it. */
-  latest: number | null;
-}
-
-/** Stored buckets listed between batches, over all sizes (about two days of the benchmark's). */
-const CACHE_LIMIT = 50_000;
-
 /**
  * Applies batches of rows of one namespace to the row log and the buckets of `targets`,
  * one IMMEDIATE transaction per batch (given in slices, see `apply`): a crash loses whole
@@ -57,8 +31,8 @@ const CACHE_LIMIT = 50_000;
  * concurrent ingests neither lose nor double an update.
  *
  * Between batches it remembers which recent buckets exist (SizeCache), so a bucket that
- * cannot exist yet needs no read; the reads that remain are one statement per size and
- * slice. That knowledge is exact only while this connection is the store's only writer,
+ * cannot exist yet needs no read; the reads that remain are one primary-key lookup per
+ * bucket (loadStoredStates). That knowledge is exact only while this connection is the store's only writer,
  * so each batch first asks SQLite whether another connection has committed since
  * (`PRAGMA data_version`, under the write lock); if one has, the cache, the series
  * clocks and the recorded layouts are read again, and a size that another process
@@ -156,7 +130,7 @@ export class BatchApplier {
         }
       }
     }
-    this.load();
+    for (const slot of this.slots) loadStoredStates(this.buckets, slot);
     const { written, deleted } = this.flush(tally.series);
     tally.bucketsWritten += written;
     tally.bucketsDeleted += deleted;
@@ -171,7 +145,7 @@ export class BatchApplier {
         slot.recorded = true;
       }
     }
-    this.evict();
+    evictOldest(this.slots, this.cacheLimit);
   }
 
   /**
@@ -246,32 +220,6 @@ export class BatchApplier {
     }
   }
 
-  /** Reads the stored state of the buckets first seen in this batch, then folds their rows in order. */
-  private load(): void {
-    for (const s of this.slots) {
-      for (const slot of s.active) {
-        if (slot.toLoad.length === 0) continue;
-        const { layout, bucketMs } = slot.size;
-        const list = slot.toLoad.filter((b) => !b.recompute);
-        slot.toLoad = [];
-        const keyCount = s.target.series.def.groupKeys.length;
-        const probes = list.map((b) => ({ keys: keysOfText(b.keyText, keyCount), start: b.start }));
-        this.buckets.getMany(s.target.series.id, bucketMs, probes, (i, bytes) => {
-          const bucket = list[i]!;
-          bucket.state = layout.decode(bytes);
-          bucket.stored = true;
-        });
-        for (const bucket of list) {
-          const pending = bucket.pending ?? [];
-          bucket.loaded = true;
-          bucket.pending = null;
-          const state = (bucket.state ??= layout.empty());
-          for (let i = 0; i < pending.length; i += 2) layout.add(state, pending[i] as Row[string], pending[i + 1] as Row);
-        }
-      }
-    }
-  }
-
   /**
    * Writes every bucket the batch changed, once. A bucket that ends at or before its
    * size's retention cutoff is deleted instead of written.
@@ -286,7 +234,7 @@ export class BatchApplier {
         if (slot.touched.length === 0) continue;
         const { bucketMs, layout } = slot.size;
         const cutoff = s.latest === null ? -Infinity : retentionCutoff(s.latest, slot.size);
-        const rebuilt = this.recompute(s, slot, cutoff);
+        const rebuilt = recomputeTouched(this.rowLog, s.target, slot, cutoff, s.target.keyed && this.indexedKeys.has(s.target.series.def.groupKeys[0]!));
         const writes: BucketRecord[] = [];
         for (const bucket of slot.touched) {
           const stale = bucket.start + bucketMs <= cutoff;
@@ -319,21 +267,6 @@ export class BatchApplier {
     return { written, deleted };
   }
 
-  /** The states of the size's buckets to rebuild from the row log, per start and key text. */
-  private recompute(s: SeriesSlot, slot: SizeSlot, cutoff: number): Map<number, Map<string, BucketState>> {
-    const byStart = new Map<number, OpenBucket[]>();
-    for (const bucket of slot.touched) {
-      if (!bucket.recompute || bucket.start + slot.size.bucketMs <= cutoff) continue;
-      const list = byStart.get(bucket.start);
-      if (list === undefined) byStart.set(bucket.start, [bucket]);
-      else list.push(bucket);
-    }
-    const out = new Map<number, Map<string, BucketState>>();
-    const indexed = s.target.keyed && this.indexedKeys.has(s.target.series.def.groupKeys[0]!);
-    for (const [start, buckets] of byStart) out.set(start, recomputeBuckets(this.rowLog, s.target, slot.size, start, buckets, indexed));
-    return out;
-  }
-
   /**
    * Deletes buckets that fell out of retention. Bucket ends are bucket boundaries, so a
    * delete can only find something once the cutoff passes a new boundary; until then it
@@ -348,23 +281,5 @@ export class BatchApplier {
     slot.applied = cutoff;
     if (deleted > 0) series.add(s.target.series.id);
     return deleted;
-  }
-
-  /** Keeps the cache bounded: evicts the buckets that ended longest ago first. */
-  private evict(): void {
-    let total = 0;
-    for (const s of this.slots) for (const slot of s.sizes) total += slot.cache.count;
-    while (total > this.cacheLimit) {
-      let oldest: SizeSlot | null = null;
-      let oldestEnd = Infinity;
-      for (const s of this.slots) {
-        for (const slot of s.sizes) {
-          const end = slot.cache.oldestStart() + slot.size.bucketMs;
-          if (end < oldestEnd) [oldest, oldestEnd] = [slot, end];
-        }
-      }
-      if (oldest === null) return;
-      total -= oldest.cache.evictOldest();
-    }
   }
 }

@@ -3,6 +3,7 @@ import type { CompiledSize } from "../series/compiled-series.js";
 import { aggregatedValue, matchesFilter } from "../series/row-match.js";
 import { parseRow, type LoggedRow, type RowLog } from "../store/row-log.js";
 import type { Target } from "./affected-series.js";
+import type { OpenBucket } from "./bucket-cache.js";
 import { keysOfText, keyTextOf } from "./key-text.js";
 
 /**
@@ -40,4 +41,28 @@ export function recomputeBuckets(
     size.layout.add(state, aggregatedValue(def, row), row);
   }
   return states;
+}
+
+/**
+ * The states of the buckets a batch marked for recompute in one (series, size), rebuilt
+ * from the row log, per start and key text; buckets past the retention `cutoff` are left
+ * out (they are deleted, not rebuilt).
+ */
+export function recomputeTouched(
+  rowLog: RowLog,
+  target: Target,
+  slot: { readonly size: CompiledSize; readonly touched: readonly OpenBucket[] },
+  cutoff: number,
+  indexed: boolean,
+): Map<number, Map<string, BucketState>> {
+  const byStart = new Map<number, OpenBucket[]>();
+  for (const bucket of slot.touched) {
+    if (!bucket.recompute || bucket.start + slot.size.bucketMs <= cutoff) continue;
+    const list = byStart.get(bucket.start);
+    if (list === undefined) byStart.set(bucket.start, [bucket]);
+    else list.push(bucket);
+  }
+  const out = new Map<number, Map<string, BucketState>>();
+  for (const [start, buckets] of byStart) out.set(start, recomputeBuckets(rowLog, target, slot.size, start, buckets, indexed));
+  return out;
 }
