@@ -4,7 +4,7 @@
  */
 import Database from "better-sqlite3";
 import { join } from "node:path";
-import { prng, toNdjson } from "../helpers/events.js";
+import { seededTxns, toNdjson, type Txn } from "../helpers/events.js";
 import { runAgg, tempDir, writeFiles, type CliResult } from "../helpers/cli.js";
 
 export const MIN = 60_000;
@@ -80,33 +80,11 @@ export function queryWorkspace(): string {
   });
 }
 
-export interface Txn {
-  id: string;
-  user_id: string;
-  merchant_id: string;
-  amount: number;
-  category: string | null;
-  ts: number;
-}
+export type { Txn } from "../helpers/events.js";
 
-/**
- * Seeded events over [start, start + span): amounts are multiples of 1/4, so sums are
- * exact in any order; one in seven sits exactly on an hour boundary.
- */
+/** Seeded events over [start, start + span) (seededTxns), ids `${prefix}0`, `${prefix}1`, ... */
 export function makeEvents(count: number, start: number, spanMs: number, seed: number, prefix = "t"): Txn[] {
-  const random = prng(seed);
-  const cats = ["food", "travel", "bars", null];
-  return Array.from({ length: count }, (_, i) => {
-    const raw = start + Math.floor(random() * spanMs);
-    return {
-      id: `${prefix}${i}`,
-      user_id: `u${Math.floor(random() * 4)}`,
-      merchant_id: `m${Math.floor(random() * 3)}`,
-      amount: Math.round(random() * 880 - 80) / 4,
-      category: cats[Math.floor(random() * cats.length)] ?? null,
-      ts: i % 7 === 0 ? raw - (raw % HOUR) : raw,
-    };
-  });
+  return seededTxns(count, start, spanMs, seed, { id: (i) => `${prefix}${i}`, categories: ["food", "travel", "bars", null] });
 }
 
 /** Ingests `txns` through the real CLI from an NDJSON file. */

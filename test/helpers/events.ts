@@ -20,6 +20,40 @@ export function prng(seed: number): () => number {
   };
 }
 
+/**
+ * A transaction as the query tests build it: the event time as epoch ms. A type, not an
+ * interface, so that it passes where a row (a string-keyed record) is expected.
+ */
+export type Txn = {
+  id: string;
+  user_id: string;
+  merchant_id: string;
+  amount: number;
+  category: string | null;
+  ts: number;
+};
+
+/**
+ * Seeded events over [start, start + span) for 4 users and 3 merchants: amounts are
+ * multiples of 1/4, so sums are exact in any order; one in seven sits exactly on an hour
+ * boundary.
+ */
+export function seededTxns(count: number, start: number, spanMs: number, seed: number, options: { readonly id: (i: number) => string; readonly categories: readonly (string | null)[] }): Txn[] {
+  const random = prng(seed);
+  const { categories } = options;
+  return Array.from({ length: count }, (_, i) => {
+    const raw = start + Math.floor(random() * spanMs);
+    return {
+      id: options.id(i),
+      user_id: `u${Math.floor(random() * 4)}`,
+      merchant_id: `m${Math.floor(random() * 3)}`,
+      amount: Math.round(random() * 880 - 80) / 4,
+      category: categories[Math.floor(random() * categories.length)] ?? null,
+      ts: i % 7 === 0 ? raw - (raw % 3_600_000) : raw,
+    };
+  });
+}
+
 export interface GenerateOptions {
   readonly count: number;
   readonly seed?: number;

@@ -17,7 +17,7 @@ import { openDatabase, type Db } from "../../../src/store/open-store.js";
 import { RowLog } from "../../../src/store/row-log.js";
 import { recordLayout, registerSeries, setMaterializedThrough } from "../../../src/store/series-registry.js";
 import { bucketStart } from "../../../src/time/buckets.js";
-import { prng } from "../../helpers/events.js";
+import { seededTxns, type Txn } from "../../helpers/events.js";
 
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;
@@ -87,30 +87,11 @@ export function project(windowed: WindowedFeature[]): Project {
   return { root: "/nowhere", namespaces, windowed, streams: new Map(), offlineSources: new Map() };
 }
 
-export type Txn = {
-  id: string;
-  user_id: string;
-  merchant_id: string;
-  amount: number;
-  category: string | null;
-  ts: number;
-};
+export type { Txn } from "../../helpers/events.js";
 
-/** Seeded events: amounts are multiples of 1/4, so every sum is exact in any order; some times sit on hour boundaries. */
+/** Seeded events (seededTxns) from T0, ids `t${seed}-0`, `t${seed}-1`, ... */
 export function events(count: number, spanMs: number, seed = 3, start = T0): Txn[] {
-  const random = prng(seed);
-  const cats = ["food", "travel", null];
-  return Array.from({ length: count }, (_, i) => {
-    const raw = start + Math.floor(random() * spanMs);
-    return {
-      id: `t${seed}-${i}`,
-      user_id: `u${Math.floor(random() * 4)}`,
-      merchant_id: `m${Math.floor(random() * 3)}`,
-      amount: Math.round(random() * 880 - 80) / 4,
-      category: cats[Math.floor(random() * cats.length)] ?? null,
-      ts: i % 7 === 0 ? raw - (raw % HOUR) : raw,
-    };
-  });
+  return seededTxns(count, start, spanMs, seed, { id: (i) => `t${seed}-${i}`, categories: ["food", "travel", null] });
 }
 
 /**
