@@ -1,4 +1,5 @@
 import type { Statement } from "better-sqlite3";
+import { KEY_COLUMNS, PACKED_STATES } from "./bucket-columns.js";
 import type { Db } from "./open-store.js";
 
 /**
@@ -22,8 +23,6 @@ export interface BucketRun {
 
 export const EMPTY_RUN: BucketRun = Object.freeze({ count: 0, starts: [], bytes: new Uint8Array(0), offsets: [0], order: null, keys: null });
 
-const KEY_COLUMNS = ["k0", "k1", "k2", "k3"] as const;
-
 /**
  * The aggregates step through the same rows in the same order, so slots, lengths, keys
  * and bytes line up bucket for bucket; that order is the index's, and `toRun` sorts by
@@ -31,12 +30,11 @@ const KEY_COLUMNS = ["k0", "k1", "k2", "k3"] as const;
  * slots, `(start - firstStart) / bucketMs`: small integers cost SQLite and JSON.parse far
  * less than 13-digit ones, and stored starts are bucket-aligned, so the division is exact
  * (better-sqlite3 binds every JS number as a REAL: the casts keep the arithmetic integer).
- * Concatenating BLOBs through group_concat keeps their bytes: the store is UTF-8, so
- * SQLite reinterprets them as text without transcoding, and CAST back to BLOB is exact.
+ * The states come packed (PACKED_STATES).
  */
 function packedColumns(keyCount: number): string {
   const keys = keyCount === 1 ? "" : ", json_group_array(json_array(k0, k1, k2, k3))";
-  return `json_group_array((start - CAST(? AS INTEGER)) / CAST(? AS INTEGER)), json_group_array(length(state)), CAST(group_concat(state, '') AS BLOB)${keys}`;
+  return `json_group_array((start - CAST(? AS INTEGER)) / CAST(? AS INTEGER)), ${PACKED_STATES}${keys}`;
 }
 
 /** The key filter that lets SQLite use the primary key (k0) or a k1..k3 partial index. */

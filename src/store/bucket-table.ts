@@ -1,4 +1,5 @@
 import type { Statement } from "better-sqlite3";
+import { KEY_COLUMNS, PACKED_STATES } from "./bucket-columns.js";
 import type { Db } from "./open-store.js";
 
 /**
@@ -18,14 +19,10 @@ function padKeys(keys: readonly string[]): [string, string, string, string] {
   return [keys[0] ?? "", keys[1] ?? "", keys[2] ?? "", keys[3] ?? ""];
 }
 
-const KEY_COLUMNS = ["k0", "k1", "k2", "k3"] as const;
-
 /**
  * Stored buckets read at once, column by column: bucket i has key `keys[0][i]`,
  * `keys[1][i]`, ..., start `starts[i]`, `rows[i]` rows and state `bytes[offsets[i],
- * offsets[i + 1])`. better-sqlite3 copies every BLOB it returns into a Buffer of its own,
- * which costs more than the read itself; packed, a range costs one copy (as bucket-runs.ts
- * does for queries; the same notes on group_concat apply).
+ * offsets[i + 1])` (read with PACKED_STATES).
  */
 export interface StoredRange {
   readonly count: number;
@@ -105,7 +102,7 @@ export class BucketTable {
     if (statement === undefined) {
       const keys = KEY_COLUMNS.slice(0, keyCount).map((k) => `json_group_array(${k})`);
       statement = this.db
-        .prepare(`SELECT ${keys.join(", ")}, json_group_array(start), json_group_array(rows), json_group_array(length(state)), CAST(group_concat(state, '') AS BLOB) FROM buckets WHERE series_id = ? AND bucket_ms = ? AND start + 0 >= ? AND start + 0 < ?`)
+        .prepare(`SELECT ${keys.join(", ")}, json_group_array(start), json_group_array(rows), ${PACKED_STATES} FROM buckets WHERE series_id = ? AND bucket_ms = ? AND start + 0 >= ? AND start + 0 < ?`)
         .raw(true);
       this.ranges.set(keyCount, statement);
     }
