@@ -18,10 +18,12 @@ export interface IngestOptions extends GlobalOptions {
 
 /** Rejections printed on stderr in skip mode; the dead-letter file holds them all. */
 const SHOWN_REJECTIONS = 10;
+/** Messages per transaction when --batch-size is not given (program.ts shows the same in --help). */
+const DEFAULT_BATCH_SIZE = "50000";
 
 /** `agg ingest`: messages through a stream resolver into the row log and the buckets. */
 export async function ingestCommand(io: Io, options: IngestOptions): Promise<void> {
-  const batchSize = parseBatchSize(options.batchSize ?? "50000");
+  const batchSize = parseBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE);
   const onError = options.onError ?? "fail";
   const project = await loadProjectFor(io, options, { resolvers: true });
   const { findStream } = await import("../../ingest/find-stream.js");
@@ -118,7 +120,7 @@ function storeFailure(error: unknown, path: string): unknown {
 
 function parseBatchSize(text: string): number {
   const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
-  if (!(n >= 1 && n <= 1_000_000)) throw new AggError("usage", `invalid --batch-size "${text}"`, { hint: "write a whole number of messages per transaction between 1 and 1000000 (default 50000)" });
+  if (!(n >= 1 && n <= 1_000_000)) throw new AggError("usage", `invalid --batch-size "${text}"`, { hint: `write a whole number of messages per transaction between 1 and 1000000 (default ${DEFAULT_BATCH_SIZE})` });
   return n;
 }
 
