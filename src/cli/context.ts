@@ -4,7 +4,8 @@ import type { Io } from "./io.js";
 /** Options every command accepts. */
 export interface GlobalOptions {
   project?: string;
-  store?: string;
+  /** A path, or true for `--store` without one (the default store; `agg check --store` verifies it). */
+  store?: string | true;
   json?: boolean;
   verbose?: boolean;
 }
@@ -16,7 +17,7 @@ export function projectDir(io: Io, options: GlobalOptions): string {
 
 /** Where the store is: --store, AGG_STORE, or .agg/store.db next to the feature project. */
 export function storePath(io: Io, options: GlobalOptions): string {
-  const explicit = options.store ?? nonEmpty(io.env.AGG_STORE);
+  const explicit = typeof options.store === "string" ? options.store : nonEmpty(io.env.AGG_STORE);
   if (explicit !== undefined) return resolve(io.cwd, explicit);
   return join(dirname(projectDir(io, options)), ".agg", "store.db");
 }

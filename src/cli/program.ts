@@ -13,7 +13,7 @@ export function buildProgram(io: Io): Command {
     .description("Materialized windowed aggregations: typed features, a local bucket store, exact ingest, fast queries.")
     .version(VERSION, "-V, --version")
     .option("--project <dir>", "the feature project folder (env AGG_PROJECT; default ./features)")
-    .option("--store <path>", "the SQLite store (env AGG_STORE; default .agg/store.db next to the project)")
+    .option("--store [path]", "the SQLite store (env AGG_STORE; default .agg/store.db next to the project); `agg check --store` also verifies it")
     .option("--verbose", "print stack traces of errors")
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
@@ -89,9 +89,9 @@ export function buildProgram(io: Io): Command {
 
   program
     .command("check")
-    .description("load and validate the feature project; report every problem")
+    .description("load and validate the feature project; report every problem (with --store [PATH], also verify the store)")
     .option("--json", "print JSON on stdout")
-    .addHelpText("after", "\nExamples:\n  agg check\n  agg check --project ./features --json")
+    .addHelpText("after", "\nExamples:\n  agg check\n  agg check --project ./features --json\n  agg check --store\n  agg check --store .agg/store.db --json")
     .action(async (opts, command) => (await import("./commands/check.js")).checkCommand(io, { ...globals(command), ...opts }));
 
   program

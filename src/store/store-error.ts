@@ -22,7 +22,7 @@ export function storeError(error: unknown, path: string): unknown {
       hint: "free space on that disk and run the same command again: a write transaction that did not fit was rolled back, and every committed one is kept (re-sent messages count as duplicates)",
     });
   }
-  if (["SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_IOERR_READ", "EEXIST", "ENOTDIR", "EACCES", "EROFS"].includes(code)) {
+  if (["SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_IOERR_READ", "EEXIST", "ENOTDIR", "EISDIR", "EACCES", "EROFS"].includes(code)) {
     return new AggError("store", `cannot write the store at ${path} (${message})`, { hint: "check the file and folder permissions, or point at another store with --store PATH" });
   }
   return error;

@@ -39,6 +39,7 @@ const COMMANDS: Record<string, string[]> = {
   jobs: ["aggregate", "jobs"],
   query: ["query", "--feature", "user.txn_sum", "--id", "u1", "--id", "u2", "--at", AT, "--json"],
   check: ["check"],
+  "check --store": ["check"],
 };
 const WRITERS = ["list", "ingest", "backfill", "schedule"];
 
@@ -78,7 +79,8 @@ describe("bad stores, through every command", () => {
   async function runAll(store: string, expected: Record<string, Expectation>): Promise<void> {
     const before = sha(store);
     for (const [name, args] of Object.entries(COMMANDS)) {
-      const result = await runAggAsync([...args, "--store", store], { cwd, env: { AGG_BUSY_TIMEOUT_MS: "200" } });
+      // check gets the store by AGG_STORE: `--store` asks it to verify the store (the "check --store" entry).
+      const result = name === "check" ? await runAggAsync(args, { cwd, env: { AGG_BUSY_TIMEOUT_MS: "200", AGG_STORE: store } }) : await runAggAsync([...args, "--store", store], { cwd, env: { AGG_BUSY_TIMEOUT_MS: "200" } });
       const want = expected[name]!;
       expect(result.code, `${name}: ${result.stderr}`).toBe(want.code);
       // With --json the error is JSON on stdout.

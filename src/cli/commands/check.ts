@@ -6,8 +6,10 @@ import { formatDuration } from "../../time/duration.js";
 import { projectDir, storeOptions, storePath, type GlobalOptions } from "../context.js";
 import type { Io } from "../io.js";
 import { AggError } from "../../errors.js";
+import type { StoreReport } from "../../store/check-store.js";
+import { formatInstant } from "../../time/instant.js";
 
-/** `agg check`: load and validate the project; print every problem at once. */
+/** `agg check`: load and validate the project; print every problem at once. With `--store`, verify the store too. */
 export async function checkCommand(io: Io, options: GlobalOptions): Promise<void> {
   const { loadProject, projectSource, displayBase } = await import("../../project/load-project.js");
   const { deriveSeries } = await import("../../series/derive.js");
@@ -15,14 +17,16 @@ export async function checkCommand(io: Io, options: GlobalOptions): Promise<void
   const { project, problems } = await loadProject(source);
   const root = displayBase(source.root);
   const stale = problems.length === 0 ? await needsBackfill(io, options, project) : [];
+  const verified = options.store === undefined ? null : await verifyStore(io, options, problems.length === 0 ? project : null);
   if (options.json) {
     const needs = stale.map((s) => ({ series: s.seriesId, bucket: formatDuration(s.bucketMs), features: s.features }));
-    io.out(JSON.stringify({ ok: problems.length === 0, files: source.files.length, problems: problems.map((p) => ({ where: formatSite(p.site, root) || null, code: p.code, message: p.message, subject: p.subject ?? null, hint: p.hint ?? null })), needsBackfill: needs }, null, 2));
+    io.out(JSON.stringify({ ok: problems.length === 0, files: source.files.length, problems: problems.map((p) => ({ where: formatSite(p.site, root) || null, code: p.code, message: p.message, subject: p.subject ?? null, hint: p.hint ?? null })), needsBackfill: needs, ...(verified !== null && { store: storeJson(verified) }) }, null, 2));
   } else {
     for (const p of problems) {
       io.err(`${io.color.bold(formatSite(p.site, root) || root)}: ${io.color.red("error")} ${p.message}${p.hint ? `\n  ${io.color.dim("hint:")} ${p.hint}` : ""}`);
     }
   }
+  if (verified !== null && !options.json) printStore(io, verified);
   if (problems.length > 0) {
     if (!options.json) io.err(`\n${problems.length} problem${problems.length === 1 ? "" : "s"} found; nothing was changed.`);
     throw new AggError("project", `${problems.length} problem${problems.length === 1 ? "" : "s"} in ${source.root}`, { hint: "fix them and run `agg check` again", meta: { reported: true } });
@@ -34,6 +38,8 @@ export async function checkCommand(io: Io, options: GlobalOptions): Promise<void
       io.err(`${io.color.yellow("warning")} series ${s.seriesId} (bucket ${formatDuration(s.bucketMs)}) needs a backfill: its stored buckets were filled for other windows or aggregations (${s.features.join(", ")})\n  ${io.color.dim("hint:")} run \`agg backfill --feature ${s.features[0]}\` (it rebuilds the whole series)`);
     }
   }
+  const failure = verified === null ? null : storeFailure(verified, options.json ?? false);
+  if (failure !== null) throw failure;
 }
 
 /** The (series, size) pairs whose stored buckets have another layout; none without a store (check never creates one). */
@@ -47,8 +53,10 @@ async function needsBackfill(io: Io, options: GlobalOptions, project: Project): 
   const { staleSizes } = await import("../../backfill/stale-sizes.js");
   let db;
   try {
-    db = openDatabase(path, { ...storeOptions(io), mustExist: true });
+    db = openDatabase(path, { ...storeOptions(io), mustExist: true, noWrites: true });
   } catch (error) {
+    // With --store, the verification reports it as an error.
+    if (options.store !== undefined) return [];
     // The project is what check checks: an unreadable store is worth a warning, not a failure.
     io.err(`${io.color.yellow("warning")} could not read the store to look for series needing a backfill: ${error instanceof Error ? error.message : String(error)}`);
     return [];
@@ -59,4 +67,78 @@ async function needsBackfill(io: Io, options: GlobalOptions, project: Project): 
   } finally {
     db.close();
   }
+}
+
+/** `check --store`: the store's report (and the features of each series id), or why it could not be opened. */
+type Verified = { readonly path: string; readonly report: StoreReport; readonly features: ReadonlyMap<number, readonly string[]> } | { readonly path: string; readonly error: unknown };
+
+async function verifyStore(io: Io, options: GlobalOptions, project: Project | null): Promise<Verified> {
+  const path = storePath(io, options);
+  const { openDatabase } = await import("../../store/open-store.js");
+  const { checkStore } = await import("../../store/check-store.js");
+  try {
+    const db = openDatabase(path, { ...storeOptions(io), mustExist: true, noWrites: true });
+    try {
+      const report = checkStore(db);
+      const features = new Map<number, string[]>();
+      if (project !== null && report.damagedCount > 0) {
+        const { deriveSeries } = await import("../../series/derive.js");
+        const { readSeries } = await import("../../store/series-registry.js");
+        const defs = deriveSeries(project);
+        const records = readSeries(db, defs);
+        for (const def of defs) {
+          const id = records.get(def.identity)?.id;
+          if (id !== undefined) features.set(id, [...new Set(def.rules.flatMap((r) => r.dependents))]);
+        }
+      }
+      return { path, report, features };
+    } finally {
+      db.close();
+    }
+  } catch (error) {
+    return { path, error };
+  }
+}
+
+function isClean(report: StoreReport): boolean {
+  return report.integrity.length === 0 && report.damagedCount === 0;
+}
+
+function storeJson(v: Verified) {
+  if ("error" in v) return { path: v.path, ok: false, error: v.error instanceof Error ? v.error.message : String(v.error), integrity: [], buckets: 0, damaged: [], damagedCount: 0 };
+  const damaged = v.report.damaged.map((d) => ({ series: d.seriesId, bucket: formatDuration(d.bucketMs), key: d.keys, start: formatInstant(d.start) }));
+  return { path: v.path, ok: isClean(v.report), error: null, integrity: v.report.integrity, buckets: v.report.buckets, damaged, damagedCount: v.report.damagedCount };
+}
+
+function printStore(io: Io, v: Verified): void {
+  if ("error" in v) return; // rendered as the command's error
+  const { report } = v;
+  if (isClean(report)) {
+    io.out(`${io.color.green("ok")} store ${v.path}: integrity check passed, ${report.buckets.toLocaleString("en-US")} bucket state${report.buckets === 1 ? "" : "s"} match their checksums`);
+    return;
+  }
+  for (const line of report.integrity) io.err(`${io.color.red("error")} store ${v.path}: ${line}`);
+  for (const d of report.damaged) {
+    io.err(`${io.color.red("error")} store ${v.path}: series ${d.seriesId} (${formatDuration(d.bucketMs)} buckets), key ${d.keys.join(" ")}, bucket ${formatInstant(d.start)}: the state does not match its checksum`);
+  }
+  const more = report.damagedCount - report.damaged.length;
+  if (more > 0) io.err(`${io.color.red("error")} store ${v.path}: and ${more.toLocaleString("en-US")} more damaged bucket${more === 1 ? "" : "s"}`);
+}
+
+/** The error `check --store` exits with, or null when the store is sound. */
+function storeFailure(v: Verified, json: boolean): unknown {
+  if ("error" in v) return json ? new AggError("store", v.error instanceof Error ? v.error.message : String(v.error), { meta: { reported: true } }) : v.error;
+  const { report } = v;
+  if (isClean(report)) return null;
+  const parts = [
+    ...(report.integrity.length > 0 ? [`the integrity check found ${report.integrity.length} problem${report.integrity.length === 1 ? "" : "s"}`] : []),
+    ...(report.damagedCount > 0 ? [`${report.damagedCount.toLocaleString("en-US")} bucket state${report.damagedCount === 1 ? "" : "s"} fail${report.damagedCount === 1 ? "s" : ""} its checksum`] : []),
+  ];
+  const features = [...new Set(report.damaged.flatMap((d) => ("features" in v ? (v.features.get(d.seriesId) ?? []) : []).slice(0, 1)))];
+  const rebuild = features.length > 0 ? `\`agg backfill ${features.map((f) => `--feature ${f}`).join(" ")}\`` : "`agg backfill`";
+  const hints = [
+    ...(report.damagedCount > 0 ? [`${rebuild} rebuilds the damaged buckets from the row log`] : []),
+    ...(report.integrity.length > 0 ? ["damaged pages cannot be repaired in place: restore the store from a backup, or make a new one (--store PATH) and ingest your events again"] : []),
+  ];
+  return new AggError("store", `store corrupt: the store at ${v.path}: ${parts.join(", ")}`, { hint: hints.join("; "), meta: { reported: json } });
 }

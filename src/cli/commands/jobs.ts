@@ -24,7 +24,7 @@ export async function jobsCommand(io: Io, options: JobsOptions): Promise<void> {
   }
   const { openDatabase } = await import("../../store/open-store.js");
   const { listJobs } = await import("../../store/jobs.js");
-  const db = openDatabase(path, { ...storeOptions(io), mustExist: true });
+  const db = openDatabase(path, { ...storeOptions(io), mustExist: true, noWrites: true });
   try {
     await failStaleJobs(io, db);
     const jobs = listJobs(db, limit);

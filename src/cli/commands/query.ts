@@ -33,7 +33,7 @@ export async function queryCommand(io: Io, options: QueryOptions): Promise<void>
   const { deriveSeries } = await import("../../series/derive.js");
   const { openDatabase } = await import("../../store/open-store.js");
   const { prepareQuery } = await import("../../query/prepare-query.js");
-  const db = openDatabase(storePath(io, options), { mustExist: true });
+  const db = openDatabase(storePath(io, options), { mustExist: true, noWrites: true });
   let result: QueryResult;
   try {
     result = prepareQuery(db, project, deriveSeries(project), names).run(ids, at, { explain: options.explain ?? false });
