@@ -37,10 +37,18 @@ export function normalizeRow(ns: NamespaceModel, raw: unknown): NormalizedRow | 
   return { row, pk: String(pk), ts: ts as number, data: JSON.stringify(row) };
 }
 
+/** A UTF-16 code unit of a surrogate pair that has no partner (`u` mode reads pairs as one code point). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 function coerce(kind: string, value: unknown): Scalar | { error: string } {
   switch (kind) {
-    case "string":
-      return typeof value === "string" ? value : { error: `expected a string, got ${describe(value)}` };
+    case "string": {
+      if (typeof value !== "string") return { error: `expected a string, got ${describe(value)}` };
+      // SQLite stores UTF-8, which has no form for a lone surrogate: "\ud800" and "\ud801" would read back alike.
+      const lone = LONE_SURROGATE.exec(value);
+      if (lone === null) return value;
+      return { error: `not well-formed Unicode: a lone surrogate U+${value.charCodeAt(lone.index).toString(16).toUpperCase()} at character ${lone.index + 1} (UTF-8 text has no form for it)` };
+    }
     case "bool":
       return typeof value === "boolean" ? value : { error: `expected a boolean, got ${describe(value)}` };
     case "int":
