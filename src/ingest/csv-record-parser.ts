@@ -20,7 +20,8 @@ export class CsvRecordParser {
   private current = "";
   private quotedCell = false;
   private state: State = "start";
-  private startLine = 0;
+  /** The line the open (or last) record starts on. */
+  startLine = 0;
   private lines: string[] = [];
   private error: string | null = null;
 

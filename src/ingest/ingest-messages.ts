@@ -5,10 +5,12 @@ import { dropRowKeyIndexes, ensureRowKeyIndexes } from "../store/row-log.js";
 import { tuneForWrites } from "../store/tune-for-writes.js";
 import { affectedSeries } from "./affected-series.js";
 import { BatchApplier } from "./apply-batch.js";
+import { keyFeatures, keyTooLong } from "./check-keys.js";
+import { DEFAULT_LIMITS } from "./input-limits.js";
 import type { InputMessage } from "./input-message.js";
 import type { IngestProgress, IngestSummary, Rejection } from "./ingest-summary.js";
 import type { NormalizedRow } from "./normalize-row.js";
-import { prepareMessage } from "./prepare-message.js";
+import { prepareMessage, type Prepared } from "./prepare-message.js";
 import { rowKeyFeatures } from "./row-key-features.js";
 
 export interface IngestOptions {
@@ -32,6 +34,8 @@ export interface IngestOptions {
   readonly maxBatchDelayMs?: number;
   /** Stored buckets listed between batches, at most (default 50,000; see SizeCache). */
   readonly cacheLimit?: number;
+  /** Bytes of UTF-8 a primary or group key may hold (default DEFAULT_LIMITS.maxKeyBytes); a longer one is rejected. */
+  readonly maxKeyBytes?: number;
   /** The clock, only for `seconds`. */
   readonly now: () => number;
 }
@@ -61,6 +65,8 @@ export async function ingestMessages(options: IngestOptions): Promise<IngestResu
   const startedAt = options.now();
   const affected = affectedSeries(db, options.series, stream, ns);
   const keys = rowKeyFeatures(options.project, ns.name, options.series);
+  const keyNames = keyFeatures(options.project, ns, options.series);
+  const maxKeyBytes = options.maxKeyBytes ?? DEFAULT_LIMITS.maxKeyBytes;
   ensureRowKeyIndexes(db, ns.name, keys.indexed);
   dropRowKeyIndexes(db, ns.name, keys.unindexed);
   tuneForWrites(db);
@@ -111,7 +117,11 @@ export async function ingestMessages(options: IngestOptions): Promise<IngestResu
     for await (const message of options.messages) {
       if (timerError !== undefined) throw timerError;
       counts.messagesRead++;
-      const prepared = prepareMessage(stream, ns, message);
+      let prepared: Prepared = prepareMessage(stream, ns, message);
+      if (prepared.kind === "row") {
+        const tooLong = keyTooLong(ns, prepared.row.row, keyNames, maxKeyBytes);
+        if (tooLong !== null) prepared = { kind: "reject", reason: tooLong };
+      }
       if (prepared.kind === "row") {
         pending.push(prepared.row);
         if (++open === 1 && options.maxBatchDelayMs !== undefined) timer = setTimeout(commitLater, options.maxBatchDelayMs);

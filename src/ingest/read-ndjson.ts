@@ -1,13 +1,14 @@
+import { DEFAULT_LIMITS, type InputLimits } from "./input-limits.js";
 import type { InputMessage } from "./input-message.js";
 import { readLines } from "./read-lines.js";
 
 /**
  * NDJSON messages, one per non-blank line, parsed as they stream in. A line that is not
- * JSON (or not UTF-8) becomes a message with an error (rejected later with its line
- * number), so one bad line never stops the reader.
+ * JSON (or not UTF-8, or longer than `limits.maxRecordBytes`) becomes a message with an
+ * error (rejected later with its line number), so one bad line never stops the reader.
  */
-export async function* readNdjson(input: AsyncIterable<Uint8Array | string>): AsyncGenerator<InputMessage> {
-  for await (const { line, text, error } of readLines(input)) {
+export async function* readNdjson(input: AsyncIterable<Uint8Array | string>, limits: Pick<InputLimits, "maxRecordBytes"> = DEFAULT_LIMITS): AsyncGenerator<InputMessage> {
+  for await (const { line, text, error } of readLines(input, limits.maxRecordBytes)) {
     if (error !== undefined) {
       yield { line, raw: text, error };
       continue;

@@ -1,6 +1,7 @@
 import { closeSync, createReadStream, openSync, statSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
 import { AggError } from "../../errors.js";
+import { inputLimits } from "../../ingest/input-limits.js";
 import type { IngestProgress, IngestSummary, Rejection } from "../../ingest/ingest-summary.js";
 import { isSqliteError, storeError } from "../../store/store-error.js";
 import type { GlobalOptions } from "../context.js";
@@ -24,6 +25,7 @@ const DEFAULT_BATCH_SIZE = "50000";
 /** `agg ingest`: messages through a stream resolver into the row log and the buckets. */
 export async function ingestCommand(io: Io, options: IngestOptions): Promise<void> {
   const batchSize = parseBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE);
+  const limits = inputLimits(io.env);
   const onError = options.onError ?? "fail";
   const project = await loadProjectFor(io, options, { resolvers: true });
   const { findStream } = await import("../../ingest/find-stream.js");
@@ -55,8 +57,9 @@ export async function ingestCommand(io: Io, options: IngestOptions): Promise<voi
       project,
       stream,
       series: compileSeries(session.defs, session.series),
-      messages: options.format === "csv" ? readCsv(input) : readNdjson(input),
+      messages: options.format === "csv" ? readCsv(input, limits) : readNdjson(input, limits),
       batchSize,
+      maxKeyBytes: limits.maxKeyBytes,
       // A live stream that goes quiet still shows up in queries within a second.
       maxBatchDelayMs: 1000,
       onError,
