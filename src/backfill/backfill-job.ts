@@ -27,6 +27,8 @@ export interface JobHooks {
   readonly onPlan?: (plan: readonly PlanItem[]) => void;
   readonly onRows?: (rowsRead: number) => void;
   readonly signal?: AbortSignal;
+  /** A stored bucket of the job's ranges failed its checksum; the job rewrites it. */
+  readonly onDamaged?: (seriesId: number, bucketMs: number, keys: readonly string[], start: number) => void;
 }
 
 export interface JobOutcome extends BackfillTotals {
@@ -73,7 +75,7 @@ export async function runBackfillJob(db: Db, project: Project, request: Backfill
     const span = planSpan(prepared.plan);
     setJobRange(db, job, span.lower, span.upper);
     hooks.onPlan?.(prepared.plan);
-    await runBackfill(db, prepared.plan, totals, { ...(hooks.onRows && { onRows: hooks.onRows }), ...(hooks.signal && { signal: hooks.signal }) });
+    await runBackfill(db, prepared.plan, totals, { ...(hooks.onRows && { onRows: hooks.onRows }), ...(hooks.signal && { signal: hooks.signal }), ...(hooks.onDamaged && { onDamaged: hooks.onDamaged }) });
     const finished = hooks.now();
     completeJob(db, job, totals, finished);
     return { job, plan: prepared.plan, ...totals, seconds: (finished - started) / 1000 };

@@ -115,7 +115,8 @@ export function replaceChunk(db: Db, table: BucketTable, items: readonly PlanIte
         continue;
       }
       bucket.bytes = size.layout.encode(bucket.state);
-      bucket.same = stored.rows[i] === size.layout.rows(bucket.state) && sameBytes(stored.bytes, stored.offsets[i]!, stored.offsets[i + 1]!, bucket.bytes);
+      // A damaged stored state (failing its checksum) is rewritten, never kept.
+      bucket.same = !stored.damaged.has(i) && stored.rows[i] === size.layout.rows(bucket.state) && sameBytes(stored.bytes, stored.offsets[i]!, stored.offsets[i + 1]!, bucket.bytes);
     }
     for (const i of gone) table.delete(id, size.bucketMs, keysAt(i), stored.starts[i]!);
     const writes: BucketRecord[] = [];

@@ -20,6 +20,8 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** About how many source rows one transaction reads. */
   readonly chunkRows?: number;
+  /** Called for each stored bucket of the ranges read whose state fails its checksum (it is rewritten). */
+  readonly onDamaged?: (seriesId: number, bucketMs: number, keys: readonly string[], start: number) => void;
 }
 
 const CHUNK_ROWS = 20_000;
@@ -40,7 +42,7 @@ const MAX_PERIOD = 7 * 86_400_000;
  * layouts and the materialized-through time.
  */
 export async function runBackfill(db: Db, plan: readonly PlanItem[], totals: BackfillTotals, options: RunOptions = {}): Promise<void> {
-  const table = new BucketTable(db);
+  const table = new BucketTable(db, options.onDamaged);
   tuneForWrites(db);
   let reported = 0;
   const onRows = (count: number): void => {

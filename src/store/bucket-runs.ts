@@ -1,4 +1,5 @@
 import type { Statement } from "better-sqlite3";
+import { bucketChecksum, corruptBucket, storedChecksum } from "./bucket-checksum.js";
 import { KEY_COLUMNS, PACKED_STATES } from "./bucket-columns.js";
 import type { Db } from "./open-store.js";
 
@@ -11,7 +12,7 @@ import type { Db } from "./open-store.js";
 export interface BucketRun {
   readonly count: number;
   readonly starts: readonly number[];
-  /** The states back to back, in the order of `starts`. */
+  /** The states back to back, in the order of `starts` (then their checksums: read through `offsets`). */
   readonly bytes: Uint8Array;
   /** State i is `bytes[offsets[i], offsets[i + 1])`. */
   readonly offsets: readonly number[];
@@ -30,7 +31,7 @@ export const EMPTY_RUN: BucketRun = Object.freeze({ count: 0, starts: [], bytes:
  * slots, `(start - firstStart) / bucketMs`: small integers cost SQLite and JSON.parse far
  * less than 13-digit ones, and stored starts are bucket-aligned, so the division is exact
  * (better-sqlite3 binds every JS number as a REAL: the casts keep the arithmetic integer).
- * The states come packed (PACKED_STATES).
+ * The states come packed, with their checksums (PACKED_STATES).
  */
 function packedColumns(keyCount: number): string {
   const keys = keyCount === 1 ? "" : ", json_group_array(json_array(k0, k1, k2, k3))";
@@ -71,22 +72,41 @@ function cached(db: Db, key: string, sql: () => string): Statement {
 
 type PackedRow = [starts: string | null, lengths: string | null, bytes: Uint8Array | null, keys: string | null | undefined];
 
-function toRun(row: PackedRow | undefined, keyCount: number, firstStart: number, bucketMs: number): BucketRun {
+/** Which read a run came from, to name a damaged bucket. */
+interface RunPlace {
+  readonly seriesId: number;
+  readonly bucketMs: number;
+  readonly keyIndex: number;
+  readonly value: string;
+}
+
+/**
+ * Unpacks a read, verifying every state against its checksum: a damaged one is refused
+ * ("store corrupt"), never merged into an answer.
+ */
+function toRun(row: PackedRow | undefined, keyCount: number, firstStart: number, place: RunPlace): BucketRun {
   if (row === undefined || row[2] === null) return EMPTY_RUN;
+  const { bucketMs } = place;
   const starts = JSON.parse(row[0]!) as number[];
   const lengths = JSON.parse(row[1]!) as number[];
+  const bytes = row[2];
   const count = starts.length;
+  const keys = keyCount === 1 ? null : (JSON.parse(row[3]!) as string[][]).map((k) => k.slice(0, keyCount));
+  // The checksums follow the states, 4 bytes each (big-endian).
+  let crc = bytes.length - 4 * count;
   const offsets = new Array<number>(count + 1);
   offsets[0] = 0;
   let sorted = true;
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < count; i++, crc += 4) {
     offsets[i + 1] = offsets[i]! + lengths[i]!;
     starts[i] = firstStart + starts[i]! * bucketMs;
+    if (bucketChecksum(starts[i]!, bytes, offsets[i]!, offsets[i + 1]!) !== storedChecksum(bytes, crc)) throw corruptBucket({ seriesId: place.seriesId, bucketMs, keys: keys?.[i]?.slice() ?? [place.value], start: starts[i]! });
     if (i > 0 && starts[i]! < starts[i - 1]!) sorted = false;
   }
+  // A checksum missing or of another length: the states and checksums cannot be lined up.
+  if (offsets[count] !== bytes.length - 4 * count) throw corruptBucket({ seriesId: place.seriesId, bucketMs, keys: keyCount === 1 ? [place.value] : KEY_COLUMNS.slice(0, keyCount).map((_, k) => (k === place.keyIndex ? place.value : "*")), start: null });
   const order = sorted ? null : Array.from({ length: count }, (_, i) => i).sort((a, b) => starts[a]! - starts[b]!);
-  const keys = keyCount === 1 ? null : (JSON.parse(row[3]!) as string[][]).map((k) => k.slice(0, keyCount));
-  return { count, starts, bytes: row[2], offsets, order, keys };
+  return { count, starts, bytes, offsets, order, keys };
 }
 
 /**
@@ -97,7 +117,7 @@ export function readBucketRun(db: Db, seriesId: number, bucketMs: number, keyCou
   const key = column(keyIndex);
   const statement = cached(db, `one:${keyCount}:${key}`, () => bucketRunSql(keyCount, keyIndex, false));
   const row = statement.get(firstStart, bucketMs, seriesId, bucketMs, value, firstStart, lastStart) as PackedRow | undefined;
-  return toRun(row, keyCount, firstStart, bucketMs);
+  return toRun(row, keyCount, firstStart, { seriesId, bucketMs, keyIndex, value });
 }
 
 /**
@@ -113,7 +133,7 @@ export function readBucketRuns(db: Db, seriesId: number, bucketMs: number, keyCo
   const out = new Array<BucketRun>(values.length).fill(EMPTY_RUN);
   for (const row of statement.all(firstStart, bucketMs, seriesId, bucketMs, JSON.stringify(values), firstStart, lastStart) as [string, ...PackedRow][]) {
     const i = index.get(row[0]);
-    if (i !== undefined) out[i] = toRun([row[1], row[2], row[3], row[4]], keyCount, firstStart, bucketMs);
+    if (i !== undefined) out[i] = toRun([row[1], row[2], row[3], row[4]], keyCount, firstStart, { seriesId, bucketMs, keyIndex, value: row[0] });
   }
   return out;
 }

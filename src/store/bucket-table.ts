@@ -1,4 +1,5 @@
 import type { Statement } from "better-sqlite3";
+import { bucketChecksum, checksumBytes, checksumMatches, corruptBucket, storedChecksum } from "./bucket-checksum.js";
 import { KEY_COLUMNS, PACKED_STATES } from "./bucket-columns.js";
 import type { Db } from "./open-store.js";
 
@@ -22,7 +23,7 @@ function padKeys(keys: readonly string[]): [string, string, string, string] {
 /**
  * Stored buckets read at once, column by column: bucket i has key `keys[0][i]`,
  * `keys[1][i]`, ..., start `starts[i]`, `rows[i]` rows and state `bytes[offsets[i],
- * offsets[i + 1])` (read with PACKED_STATES).
+ * offsets[i + 1])` (read with PACKED_STATES: the checksums follow the states).
  */
 export interface StoredRange {
   readonly count: number;
@@ -31,9 +32,11 @@ export interface StoredRange {
   readonly rows: readonly number[];
   readonly bytes: Uint8Array;
   readonly offsets: readonly number[];
+  /** Buckets whose state fails its checksum: never equal to anything recomputed. */
+  readonly damaged: ReadonlySet<number>;
 }
 
-const EMPTY_RANGE: StoredRange = Object.freeze({ count: 0, keys: [], starts: [], rows: [], bytes: new Uint8Array(0), offsets: [0] });
+const EMPTY_RANGE: StoredRange = Object.freeze({ count: 0, keys: [], starts: [], rows: [], bytes: new Uint8Array(0), offsets: [0], damaged: new Set<number>() });
 
 interface RawBucket {
   k0: string;
@@ -43,6 +46,7 @@ interface RawBucket {
   start: number;
   rows: number;
   state: Uint8Array;
+  crc: Uint8Array;
 }
 
 /**
@@ -59,12 +63,20 @@ export class BucketTable {
   private readonly newest;
   private readonly ranges = new Map<number, Statement>();
 
-  constructor(private readonly db: Db) {
-    this.getOne = db.prepare<[number, number, string, string, string, string, number], { rows: number; state: Uint8Array }>(
-      "SELECT rows, state FROM buckets WHERE series_id = ? AND bucket_ms = ? AND k0 = ? AND k1 = ? AND k2 = ? AND k3 = ? AND start = ?",
+  /**
+   * Every state read is checked against its checksum: `get`, `getMany` and `scan` throw a
+   * "store corrupt" error on a mismatch; `readRange` lists the damaged buckets (a backfill
+   * rewrites them) and reports each to `onDamaged`.
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly onDamaged?: (seriesId: number, bucketMs: number, keys: readonly string[], start: number) => void,
+  ) {
+    this.getOne = db.prepare<[number, number, string, string, string, string, number], { rows: number; state: Uint8Array; crc: Uint8Array }>(
+      "SELECT rows, state, crc FROM buckets WHERE series_id = ? AND bucket_ms = ? AND k0 = ? AND k1 = ? AND k2 = ? AND k3 = ? AND start = ?",
     );
-    this.putOne = db.prepare<[number, number, string, string, string, string, number, number, Uint8Array]>(
-      "INSERT INTO buckets (series_id, bucket_ms, k0, k1, k2, k3, start, rows, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET rows = excluded.rows, state = excluded.state",
+    this.putOne = db.prepare<[number, number, string, string, string, string, number, number, Uint8Array, Uint8Array]>(
+      "INSERT INTO buckets (series_id, bucket_ms, k0, k1, k2, k3, start, rows, state, crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET rows = excluded.rows, state = excluded.state, crc = excluded.crc",
     );
     this.deleteOne = db.prepare<[number, number, string, string, string, string, number]>(
       "DELETE FROM buckets WHERE series_id = ? AND bucket_ms = ? AND k0 = ? AND k1 = ? AND k2 = ? AND k3 = ? AND start = ?",
@@ -77,7 +89,9 @@ export class BucketTable {
   }
 
   get(seriesId: number, bucketMs: number, keys: readonly string[], start: number): { rows: number; state: Uint8Array } | undefined {
-    return this.getOne.get(seriesId, bucketMs, ...padKeys(keys), start);
+    const stored = this.getOne.get(seriesId, bucketMs, ...padKeys(keys), start);
+    if (stored !== undefined && !checksumMatches(start, stored.state, stored.crc)) throw corruptBucket({ seriesId, bucketMs, keys, start });
+    return stored;
   }
 
   /**
@@ -89,7 +103,9 @@ export class BucketTable {
     for (let i = 0; i < probes.length; i++) {
       const probe = probes[i]!;
       const stored = this.getOne.get(seriesId, bucketMs, ...padKeys(probe.keys), probe.start);
-      if (stored !== undefined) found(i, stored.state);
+      if (stored === undefined) continue;
+      if (!checksumMatches(probe.start, stored.state, stored.crc)) throw corruptBucket({ seriesId, bucketMs, keys: probe.keys, start: probe.start });
+      found(i, stored.state);
     }
   }
 
@@ -115,7 +131,17 @@ export class BucketTable {
     const offsets = new Array<number>(lengths.length + 1);
     offsets[0] = 0;
     for (let i = 0; i < lengths.length; i++) offsets[i + 1] = offsets[i]! + lengths[i]!;
-    return { count: starts.length, keys, starts, rows: JSON.parse(row[keyCount + 1] as string) as number[], bytes, offsets };
+    // The checksums follow the states (PACKED_STATES). Checksums of another length cannot be
+    // lined up with the states: every bucket then counts as damaged.
+    const base = bytes.length - 4 * starts.length;
+    const aligned = base === offsets[starts.length];
+    const damaged = new Set<number>();
+    for (let i = 0; i < starts.length; i++) {
+      if (aligned && bucketChecksum(starts[i]!, bytes, offsets[i]!, offsets[i + 1]!) === storedChecksum(bytes, base + 4 * i)) continue;
+      damaged.add(i);
+      this.onDamaged?.(seriesId, bucketMs, keys.map((column) => column[i]!), starts[i]!);
+    }
+    return { count: starts.length, keys, starts, rows: JSON.parse(row[keyCount + 1] as string) as number[], bytes, offsets, damaged };
   }
 
   /** The newest bucket start of a (series, size), or null when it has no buckets. */
@@ -124,14 +150,14 @@ export class BucketTable {
   }
 
   put(seriesId: number, bucketMs: number, keys: readonly string[], start: number, rows: number, state: Uint8Array): void {
-    this.putOne.run(seriesId, bucketMs, ...padKeys(keys), start, rows, state);
+    this.putOne.run(seriesId, bucketMs, ...padKeys(keys), start, rows, state, checksumBytes(start, state));
   }
 
   /** Writes many buckets of one (series, size). */
   putMany(seriesId: number, bucketMs: number, records: readonly BucketRecord[]): void {
     // One statement per bucket: a multi-row INSERT needs a statement journal (a temp
     // file), which costs more than the calls it saves.
-    for (const r of records) this.putOne.run(seriesId, bucketMs, ...padKeys(r.keys), r.start, r.rows, r.state);
+    for (const r of records) this.putOne.run(seriesId, bucketMs, ...padKeys(r.keys), r.start, r.rows, r.state, checksumBytes(r.start, r.state));
   }
 
   /** Deletes one bucket; returns how many were deleted (0 or 1). */
@@ -142,9 +168,13 @@ export class BucketTable {
   /** Every bucket of a (series, size) with start in [from, to), in key order (for backfill and checks). */
   *scan(seriesId: number, bucketMs: number, keyCount: number, from = -Number.MAX_SAFE_INTEGER, to = Number.MAX_SAFE_INTEGER): IterableIterator<BucketRecord> {
     const statement = this.db.prepare<[number, number, number, number], RawBucket>(
-      "SELECT k0, k1, k2, k3, start, rows, state FROM buckets WHERE series_id = ? AND bucket_ms = ? AND start >= ? AND start < ? ORDER BY k0, k1, k2, k3, start",
+      "SELECT k0, k1, k2, k3, start, rows, state, crc FROM buckets WHERE series_id = ? AND bucket_ms = ? AND start >= ? AND start < ? ORDER BY k0, k1, k2, k3, start",
     );
-    for (const r of statement.iterate(seriesId, bucketMs, from, to)) yield { keys: [r.k0, r.k1, r.k2, r.k3].slice(0, keyCount), start: r.start, rows: r.rows, state: r.state };
+    for (const r of statement.iterate(seriesId, bucketMs, from, to)) {
+      const keys = [r.k0, r.k1, r.k2, r.k3].slice(0, keyCount);
+      if (!checksumMatches(r.start, r.state, r.crc)) throw corruptBucket({ seriesId, bucketMs, keys, start: r.start });
+      yield { keys, start: r.start, rows: r.rows, state: r.state };
+    }
   }
 
   /** Deletes a (series, size)'s buckets with start in [from, to); returns how many. */

@@ -1,3 +1,4 @@
+import { checksumMatches } from "./bucket-checksum.js";
 import type { Db } from "./open-store.js";
 
 /** A bucket record whose state does not match its checksum. */
@@ -29,12 +30,22 @@ const LIMIT = 100;
  * integrity problem, not an exception.
  */
 export function checkStore(db: Db, limit = LIMIT): StoreReport {
-  const integrity = (db.pragma(`integrity_check(${limit})`) as { integrity_check: string }[]).map((r) => r.integrity_check).filter((line) => line !== "ok");
+  const integrity: string[] = [];
+  try {
+    for (const { integrity_check: line } of db.pragma(`integrity_check(${limit})`) as { integrity_check: string }[]) if (line !== "ok") integrity.push(line);
+  } catch (error) {
+    integrity.push(`the integrity check could not finish: ${error instanceof Error ? error.message : String(error)}`);
+  }
   const damaged: DamagedBucket[] = [];
   let buckets = 0;
-  const damagedCount = 0;
+  let damagedCount = 0;
   try {
-    buckets = (db.prepare("SELECT count(*) AS n FROM buckets").get() as { n: number }).n;
+    const all = db.prepare("SELECT series_id, bucket_ms, k0, k1, k2, k3, start, state, crc FROM buckets").raw(true);
+    for (const row of all.iterate() as IterableIterator<[number, number, string, string, string, string, number, unknown, unknown]>) {
+      buckets++;
+      if (checksumMatches(row[6], row[7], row[8])) continue;
+      if (damagedCount++ < limit) damaged.push({ seriesId: row[0], bucketMs: row[1], keys: [row[2], row[3], row[4], row[5]].filter((k) => k !== ""), start: row[6] });
+    }
   } catch (error) {
     integrity.push(`the bucket table cannot be read to the end: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -89,6 +89,13 @@ export const MIGRATIONS: readonly string[] = [
   -- and scan every key of the range).
   CREATE INDEX buckets_by_start ON buckets (series_id, bucket_ms, (start + 0));
   `,
+  /* 3 */ `
+  -- A checksum per bucket state (store/bucket-checksum.ts: CRC-32 of the state mixed with
+  -- its start, 4 bytes big-endian), verified by every read, so a flipped byte is refused
+  -- instead of served. agg_bucket_checksum is registered by open-store.ts while it migrates.
+  ALTER TABLE buckets ADD COLUMN crc BLOB NOT NULL DEFAULT x'00000000';
+  UPDATE buckets SET crc = agg_bucket_checksum(start, state);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

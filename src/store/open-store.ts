@@ -3,6 +3,7 @@ import { closeSync, constants, copyFileSync, existsSync, linkSync, mkdirSync, op
 import { basename, dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { AggError } from "../errors.js";
+import { checksumBytes } from "./bucket-checksum.js";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations.js";
 import { storeError } from "./store-error.js";
 
@@ -147,6 +148,8 @@ function migrate(db: Db, path: string, readonly: boolean, stamped: boolean): voi
   }
   if (version === SCHEMA_VERSION && (stamped || readonly)) return;
   if (readonly) throw new AggError("store", `the store at ${path} needs a schema upgrade, but this command only reads it`, { hint: "run any writing command (ingest, backfill, list) once" });
+  // Migrations compute the checksums of stored states (migration 4) with agg's own code.
+  db.function("agg_bucket_checksum", { deterministic: true }, (start, state) => checksumBytes(Number(start), state as Uint8Array));
   // Each migration and its version bump commit together, so a crash leaves a known version.
   db.transaction(() => {
     // Read again under the write lock: another process may have migrated meanwhile.

@@ -70,8 +70,10 @@ async function backfillIn(io: Io, session: Session, options: BackfillOptions, { 
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => stop.abort(new AggError("runtime", `interrupted by ${signal}`, { hint: "chunks already committed hold the new buckets, the others are unchanged; run the backfill again to finish" }));
   process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
+  let damaged = 0;
   try {
     const outcome = await runBackfillJob(session.db, session.project, request, {
+      onDamaged: () => void damaged++,
       now: io.now,
       pid: process.pid,
       signal: stop.signal,
@@ -83,6 +85,7 @@ async function backfillIn(io: Io, session: Session, options: BackfillOptions, { 
       onRows: progress.read,
     });
     progress.stop();
+    if (damaged > 0) io.err(`note: ${damaged.toLocaleString("en-US")} stored bucket${damaged === 1 ? "" : "s"} of the backfilled ranges failed ${damaged === 1 ? "its" : "their"} checksum (damaged in the store) and ${damaged === 1 ? "was" : "were"} rebuilt from the ${sourceName}`);
     if (options.json) {
       io.out(JSON.stringify({ job: outcome.job, status: "completed", source: sourceName, plan: outcome.plan.map(planJson), rows: outcome.rows, buckets: outcome.buckets, seconds: outcome.seconds }, null, 2));
     } else {
