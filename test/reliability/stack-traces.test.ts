@@ -10,6 +10,7 @@ import Database from "better-sqlite3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
 import type { Io } from "../../src/cli/io.js";
+import { AGG_APPLICATION_ID } from "../../src/store/open-store.js";
 import { REPO, runAgg, sampleWorkspace, startAgg, tempDir } from "../helpers/cli.js";
 import { generateTransactions, toNdjson } from "../helpers/events.js";
 
@@ -28,6 +29,7 @@ describe("no stack trace without --verbose, one with it", () => {
     const newer = join(sample, "newer.db");
     writeFileSync(newer, "");
     const db = new Database(newer);
+    db.pragma(`application_id = ${AGG_APPLICATION_ID}`);
     db.pragma("user_version = 99");
     db.close();
   });
