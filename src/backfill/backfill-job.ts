@@ -1,9 +1,10 @@
 import { AggError, isAggError } from "../errors.js";
 import type { OfflineSourceModel, Project } from "../project/model.js";
 import type { CompiledSeries } from "../series/compiled-series.js";
-import { completeJob, createJob, failJob, setJobRange, startJob } from "../store/jobs.js";
+import { completeJob, createJob, failJob, recordJobProgress, setJobRange, startJob } from "../store/jobs.js";
 import type { Db } from "../store/open-store.js";
-import { storedLayouts } from "../store/series-registry.js";
+import { readSizeRecords, type SizeRecord } from "../store/size-state.js";
+import { processStart } from "./process-alive.js";
 import { planBackfill, planSpan, type PlanItem, type RangeRequest } from "./plan-backfill.js";
 import { ROW_LOG, rowLogSource, type RowSource } from "./row-source.js";
 import { runBackfill, type BackfillTotals } from "./run-backfill.js";
@@ -38,7 +39,13 @@ export interface JobOutcome extends BackfillTotals {
 }
 
 /** Reads the source (staging an offline one) and plans; the caller closes it. */
-export async function prepareBackfill(db: Db, project: Project, request: BackfillRequest, onStaged?: (rows: number) => void): Promise<{ plan: PlanItem[]; close(): void }> {
+export async function prepareBackfill(
+  db: Db,
+  project: Project,
+  request: BackfillRequest,
+  onStaged?: (rows: number) => void,
+  sizes: ReadonlyMap<string, SizeRecord> = readSizeRecords(db),
+): Promise<{ plan: PlanItem[]; close(): void }> {
   const sources = new Map<string, RowSource>();
   if (request.source !== null) sources.set(request.source.output, await stageOfflineSource(db, project, request.source, onStaged));
   const sourceFor = (namespace: string): RowSource => {
@@ -48,7 +55,7 @@ export async function prepareBackfill(db: Db, project: Project, request: Backfil
   };
   const close = (): void => sources.forEach((s) => s.close());
   try {
-    return { plan: planBackfill(request.series, sourceFor, storedLayouts(db), request.range), close };
+    return { plan: planBackfill(request.series, sourceFor, sizes, request.range), close };
   } catch (error) {
     close();
     throw error;
@@ -62,7 +69,7 @@ export async function prepareBackfill(db: Db, project: Project, request: Backfil
  */
 export async function runBackfillJob(db: Db, project: Project, request: BackfillRequest, hooks: JobHooks): Promise<JobOutcome> {
   const source = request.source?.name ?? ROW_LOG;
-  const job = createJob(db, { features: request.features, series: request.series.map((s) => s.id), source, pid: hooks.pid }, hooks.now());
+  const job = createJob(db, { features: request.features, series: request.series.map((s) => s.id), source, pid: hooks.pid, pidStart: processStart(hooks.pid) }, hooks.now());
   const started = hooks.now();
   startJob(db, job, started);
   const totals: BackfillTotals = { rows: 0, buckets: 0 };
@@ -75,7 +82,12 @@ export async function runBackfillJob(db: Db, project: Project, request: Backfill
     const span = planSpan(prepared.plan);
     setJobRange(db, job, span.lower, span.upper);
     hooks.onPlan?.(prepared.plan);
-    await runBackfill(db, prepared.plan, totals, { ...(hooks.onRows && { onRows: hooks.onRows }), ...(hooks.signal && { signal: hooks.signal }), ...(hooks.onDamaged && { onDamaged: hooks.onDamaged }) });
+    await runBackfill(db, prepared.plan, totals, {
+      onCommit: (committed) => recordJobProgress(db, job, committed),
+      ...(hooks.onRows && { onRows: hooks.onRows }),
+      ...(hooks.signal && { signal: hooks.signal }),
+      ...(hooks.onDamaged && { onDamaged: hooks.onDamaged }),
+    });
     const finished = hooks.now();
     completeJob(db, job, totals, finished);
     return { job, plan: prepared.plan, ...totals, seconds: (finished - started) / 1000 };

@@ -1,4 +1,4 @@
-import { UNFILLED_LAYOUT } from "../store/series-registry.js";
+import type { SizeRecord } from "../store/size-state.js";
 import type { CompiledSeries, CompiledSize } from "../series/compiled-series.js";
 import { alignDown, alignUp } from "../time/buckets.js";
 import type { RowSource } from "./row-source.js";
@@ -24,11 +24,13 @@ export interface PlanItem {
   /** Rows of the source in the range when planned. */
   readonly rows: number;
   /**
-   * The stored buckets were filled with another layout (windows or aggregations changed):
-   * they cannot be merged with, so the whole data range is redone in one transaction,
-   * whatever the bounds, and buckets outside it are deleted.
+   * Where the size's buckets held every logged row from before this run (null: from the
+   * beginning; undefined: not recorded). A range that reaches it extends that filled part
+   * down to the range's lower end.
    */
-  readonly reshape: boolean;
+  readonly filledFrom: number | null | undefined;
+  /** The range's lower end is the source's oldest row (no --lower-bound). */
+  readonly fromOldest: boolean;
 }
 
 /**
@@ -36,7 +38,7 @@ export interface PlanItem {
  * replace and how many source rows it covers. Lower bounds align down, upper bounds up, so
  * a bucket is always replaced whole.
  */
-export function planBackfill(series: readonly CompiledSeries[], sourceFor: (namespace: string) => RowSource, storedLayouts: ReadonlyMap<string, string>, request: RangeRequest): PlanItem[] {
+export function planBackfill(series: readonly CompiledSeries[], sourceFor: (namespace: string) => RowSource, sizes: ReadonlyMap<string, SizeRecord>, request: RangeRequest): PlanItem[] {
   const bounds = new Map<RowSource, { min: number; max: number } | null>();
   const items: PlanItem[] = [];
   for (const s of series) {
@@ -44,11 +46,9 @@ export function planBackfill(series: readonly CompiledSeries[], sourceFor: (name
     if (!bounds.has(source)) bounds.set(source, source.bounds());
     const data = bounds.get(source) ?? null;
     for (const size of s.sizes) {
-      const stored = storedLayouts.get(`${s.id}:${size.bucketMs}`);
-      // An "unfilled" size holds no buckets of another shape: it is filled like a new one.
-      const reshape = stored !== undefined && stored !== size.signature && stored !== UNFILLED_LAYOUT;
-      const range = alignedRange(reshape ? { kind: "bounds" } : request, data, size, s.def.anchor);
-      items.push({ series: s, size, source, range, rows: range === null ? 0 : source.count(range.lower, range.upper), reshape });
+      const range = alignedRange(request, data, size, s.def.anchor);
+      const fromOldest = request.kind === "scheduled" || request.lower === undefined;
+      items.push({ series: s, size, source, range, rows: range === null ? 0 : source.count(range.lower, range.upper), filledFrom: sizes.get(`${s.id}:${size.bucketMs}`)?.filledFrom, fromOldest });
     }
   }
   return items;

@@ -1,11 +1,12 @@
 import type { Db } from "../store/open-store.js";
 import { BucketTable } from "../store/bucket-table.js";
-import { recordLayout, setMaterializedThrough } from "../store/series-registry.js";
+import { extendFilled } from "../store/size-state.js";
+import { advanceMaterializedThrough, clearUnfolded, readUnfolded, type UnfoldedSpan } from "../store/unfolded-rows.js";
 import { tuneForWrites } from "../store/tune-for-writes.js";
 import { alignDown, alignUp } from "../time/buckets.js";
 import type { PlanItem } from "./plan-backfill.js";
 import { replaceChunk } from "./replace-chunk.js";
-import type { RowSource } from "./row-source.js";
+import { ROW_LOG, type RowSource } from "./row-source.js";
 
 /** Rows read and buckets written so far; kept up to date while a backfill runs. */
 export interface BackfillTotals {
@@ -20,12 +21,13 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** About how many source rows one transaction reads. */
   readonly chunkRows?: number;
+  /** Runs inside each chunk's transaction with the totals once it commits (the job's record). */
+  readonly onCommit?: (totals: BackfillTotals) => void;
   /** Called for each stored bucket of the ranges read whose state fails its checksum (it is rewritten). */
   readonly onDamaged?: (seriesId: number, bucketMs: number, keys: readonly string[], start: number) => void;
 }
 
 const CHUNK_ROWS = 20_000;
-const FAR = Number.MAX_SAFE_INTEGER;
 /** Sizes share a pass while one chunk boundary grid fits them all and is at most this long. */
 const MAX_PERIOD = 7 * 86_400_000;
 
@@ -34,12 +36,14 @@ const MAX_PERIOD = 7 * 86_400_000;
  * for all their (series, size) pairs: chunks aligned to every size of the pass, newest
  * first, each of about `chunkRows` rows in its own IMMEDIATE transaction that reads the
  * rows, folds them into every item, and replaces the chunk's buckets (writing those that
- * changed, deleting those that are gone). Concurrent ingest serializes with those
- * transactions, so a row is counted once:
- * rows committed before a chunk are read by it, rows committed after update the new
- * buckets. A size whose layout changed is rebuilt in one transaction instead (see
- * `reshape`). When every item is done, one more transaction per series records their
- * layouts and the materialized-through time.
+ * changed, deleting those that are gone).
+ *
+ * Concurrent ingest is counted exactly once because every size was claimed before the
+ * plan (store/size-state.ts): ingest folds each row it commits into the buckets of every
+ * size, and serializes with the chunks. A row committed before a chunk is read by it; a row
+ * committed after lands in the chunk's new buckets. The same transaction moves the size's
+ * filled part down to the chunk, so readers trust exactly the buckets that hold every row.
+ * When every item is done, one more transaction per series records the materialized-through time.
  */
 export async function runBackfill(db: Db, plan: readonly PlanItem[], totals: BackfillTotals, options: RunOptions = {}): Promise<void> {
   const table = new BucketTable(db, options.onDamaged);
@@ -49,16 +53,24 @@ export async function runBackfill(db: Db, plan: readonly PlanItem[], totals: Bac
     totals.rows += count;
     if (totals.rows - reported >= 2_000) options.onRows?.((reported = totals.rows));
   };
-  for (const item of plan) {
-    if (!item.reshape) continue;
-    options.signal?.throwIfAborted();
-    totals.buckets += db.transaction(() => reshape(db, table, item, onRows)).immediate();
-    options.onRows?.(totals.rows);
-  }
-  for (const pass of passes(plan.filter((item) => !item.reshape && item.range !== null))) {
+  // What was recorded of rows logged without buckets before any chunk read the row log.
+  const unfolded = new Map(plan.map((item) => [item.series.id, readUnfolded(db, item.series.id)]));
+  for (const pass of passes(plan.filter((item) => item.range !== null))) {
     for (const [from, to] of chunks(pass, options.chunkRows ?? CHUNK_ROWS)) {
       options.signal?.throwIfAborted();
-      totals.buckets += db.transaction(() => replaceChunk(db, table, pass.items, pass.source, from, to, onRows)).immediate();
+      const rowsBefore = totals.rows;
+      try {
+        totals.buckets += db.transaction(() => {
+          const written = replaceChunk(db, table, pass.items, pass.source, from, to, onRows);
+          for (const item of pass.items) markFilled(db, item, from, to);
+          options.onCommit?.({ rows: totals.rows, buckets: totals.buckets + written });
+          return written;
+        }).immediate();
+      } catch (error) {
+        // A chunk that did not commit read nothing that counts.
+        totals.rows = rowsBefore;
+        throw error;
+      }
       options.onRows?.(totals.rows);
       // Let timers, progress and signals run between transactions.
       await new Promise((resolve) => setImmediate(resolve));
@@ -66,24 +78,22 @@ export async function runBackfill(db: Db, plan: readonly PlanItem[], totals: Bac
   }
   for (const group of bySeries(plan)) {
     options.signal?.throwIfAborted();
-    db.transaction(() => finishSeries(db, group)).immediate();
+    db.transaction(() => finishSeries(db, group, unfolded.get(group[0]!.series.id)!)).immediate();
   }
 }
 
 /**
- * Rebuilds a size whose stored buckets have another layout, in ONE transaction: while
- * the old layout is recorded, ingest leaves the size alone (it cannot add to states of
- * another shape), so a rebuild in several commits would miss rows ingested between
- * them. Old buckets outside the data range are deleted: they cannot be read any more.
+ * The chunk `[from, to)` of the item's range now holds every row of the source: the
+ * size's filled part grows down to it. Reaching the oldest row of the row log means
+ * filled from the beginning; an offline source's history starts at its range.
  */
-function reshape(db: Db, table: BucketTable, item: PlanItem, onRows: (count: number) => void): number {
-  const { id } = item.series;
-  const range = item.range ?? { lower: FAR, upper: FAR };
-  const written = item.range === null ? 0 : replaceChunk(db, table, [item], item.source, range.lower, range.upper, onRows);
-  table.deleteRange(id, item.size.bucketMs, -FAR, range.lower);
-  table.deleteRange(id, item.size.bucketMs, range.upper, FAR);
-  recordLayout(db, id, item.size.bucketMs, item.size.signature);
-  return written;
+function markFilled(db: Db, item: PlanItem, from: number, to: number): void {
+  const range = item.range!;
+  const lower = Math.max(from, range.lower);
+  const upper = Math.min(to, range.upper);
+  if (lower >= upper) return;
+  const whole = lower === range.lower && item.fromOldest && item.source.name === ROW_LOG;
+  extendFilled(db, item.series.id, item.size.bucketMs, whole ? null : lower, upper);
 }
 
 /** Items of one source whose sizes share a grid of chunk boundaries: `period` apart from `anchor`. */
@@ -134,13 +144,18 @@ function lcm(a: number, b: number): number {
   return (a / x) * b;
 }
 
-/** Records what the series' buckets now hold and how far they are filled. */
-function finishSeries(db: Db, group: readonly PlanItem[]): void {
+/** Records how far the series' buckets are filled. */
+function finishSeries(db: Db, group: readonly PlanItem[], unfolded: UnfoldedSpan): void {
   const id = group[0]!.series.id;
-  for (const item of group) recordLayout(db, id, item.size.bucketMs, item.size.signature);
+  const ranges = group.flatMap((item) => (item.range === null ? [] : [item.range]));
+  if (ranges.length === 0) return;
   // Every size is filled through the smallest of their (differently aligned) upper ends.
-  const uppers = group.flatMap((item) => (item.range === null ? [] : [item.range.upper]));
-  if (uppers.length > 0) setMaterializedThrough(db, id, Math.min(...uppers));
+  const upper = Math.min(...ranges.map((r) => r.upper));
+  const lower = Math.max(...ranges.map((r) => r.lower));
+  // Rows logged without buckets are folded now when every size read them from the row log.
+  const everySize = group.length === group[0]!.series.sizes.length && group.every((item) => item.source.name === ROW_LOG && item.range !== null);
+  if (everySize) clearUnfolded(db, id, unfolded, lower, upper);
+  advanceMaterializedThrough(db, id, upper);
 }
 
 /** Bucket-aligned `[from, to)` chunks of an item's (or a pass's) range, newest first. */

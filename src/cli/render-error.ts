@@ -6,7 +6,7 @@ import type { Io } from "./io.js";
 export function renderError(io: Io, error: unknown, options: { json: boolean; verbose: boolean }): number {
   // SQLite errors raised after the store opened (a lock taken by another process, a
   // full disk) get the same words as those raised while opening it.
-  if (isSqliteError(error)) error = storeError(error, "the store");
+  if (isSqliteError(error)) error = storeError(error, "the store", "what was committed before the error is kept");
   if (isAggError(error)) {
     const code = EXIT_CODES[error.code];
     if (error.meta.reported === true) return code;

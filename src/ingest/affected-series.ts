@@ -18,9 +18,11 @@ export interface Target {
 
 /** A (series, bucket size) whose stored buckets were filled for another definition. */
 export interface NeedsBackfill {
-  readonly series: number;
+  readonly series: number | null;
   readonly bucket: string;
   readonly features: readonly string[];
+  /** Why, in a sentence. */
+  readonly reason: string;
 }
 
 export interface AffectedSeries {
@@ -67,7 +69,7 @@ export function sizesToUpdate(series: CompiledSeries, layouts: ReadonlyMap<strin
       continue;
     }
     const features = series.def.rules.filter((r) => r.bucketMs === size.bucketMs).flatMap((r) => r.dependents);
-    stale.push({ series: series.id, bucket: formatDuration(size.bucketMs), features: [...new Set(features)] });
+    stale.push({ series: series.id, bucket: formatDuration(size.bucketMs), features: [...new Set(features)], reason: "another process filled its buckets for another definition of its features, so this run left them alone" });
   }
   return { sizes, stale };
 }

@@ -4,7 +4,9 @@ import { aggregatedValue, matchesFilter } from "../series/row-match.js";
 import { BucketTable, type BucketRecord } from "../store/bucket-table.js";
 import type { Db } from "../store/open-store.js";
 import { parseRow, RowLog } from "../store/row-log.js";
-import { advanceMaxEventTime, readSeries, recordLayout, storedLayouts } from "../store/series-registry.js";
+import { advanceMaxEventTime, readSeries, storedLayouts } from "../store/series-registry.js";
+import { claimSize } from "../store/size-state.js";
+import { advanceMaterializedThrough, recordUnfolded } from "../store/unfolded-rows.js";
 import { alignDown, bucketStart } from "../time/buckets.js";
 import { sizesToUpdate, type NeedsBackfill, type Target } from "./affected-series.js";
 import { SizeCache } from "./bucket-cache.js";
@@ -22,6 +24,17 @@ export interface BatchResult {
   readonly bucketsWritten: number;
   readonly bucketsDeleted: number;
   readonly series: ReadonlySet<number>;
+}
+
+interface Tally {
+  inserted: number;
+  duplicates: number;
+  replaced: number;
+  bucketsWritten: number;
+  bucketsDeleted: number;
+  series: Set<number>;
+  /** Event times of the rows the transaction logged or replaced (both versions), while some size is not folded into. */
+  changed: number[];
 }
 
 /**
@@ -43,10 +56,12 @@ export class BatchApplier {
   private readonly buckets: BucketTable;
   private readonly slots: SeriesSlot[];
   /** What the open transaction did so far; null when none is open. */
-  private open: { inserted: number; duplicates: number; replaced: number; bucketsWritten: number; bucketsDeleted: number; series: Set<number> } | null = null;
+  private open: Tally | null = null;
   private readonly stale = new Map<string, NeedsBackfill>();
   /** `PRAGMA data_version` when the cache was last known to match the store. */
   private version: number | null = null;
+  /** Some recorded size over the namespace is not folded into by this run (read by sync). */
+  private unfolded = false;
 
   constructor(
     private readonly db: Db,
@@ -59,7 +74,7 @@ export class BatchApplier {
     this.rowLog = new RowLog(db);
     this.buckets = new BucketTable(db);
     this.slots = targets.map((target) => {
-      const sizes = target.series.sizes.map((size) => ({ size, cache: new SizeCache(size.bucketMs), applied: null, recorded: false, toLoad: [], touched: [] }));
+      const sizes = target.series.sizes.map((size) => ({ size, cache: new SizeCache(size.bucketMs), applied: null, toLoad: [], touched: [] }));
       return { target, sizes, active: sizes.filter((s) => target.sizes.includes(s.size)), clock: null, latest: null };
     });
   }
@@ -74,7 +89,7 @@ export class BatchApplier {
     try {
       if (this.open === null) {
         this.db.exec("BEGIN IMMEDIATE");
-        this.open = { inserted: 0, duplicates: 0, replaced: 0, bucketsWritten: 0, bucketsDeleted: 0, series: new Set() };
+        this.open = { inserted: 0, duplicates: 0, replaced: 0, bucketsWritten: 0, bucketsDeleted: 0, series: new Set(), changed: [] };
         this.sync();
       }
       this.applySlice(rows, this.open);
@@ -86,9 +101,11 @@ export class BatchApplier {
 
   /** Commits the open transaction (if any) and returns what it did. */
   commit(): BatchResult {
-    const done = this.open ?? { inserted: 0, duplicates: 0, replaced: 0, bucketsWritten: 0, bucketsDeleted: 0, series: new Set<number>() };
+    const done = this.open ?? { inserted: 0, duplicates: 0, replaced: 0, bucketsWritten: 0, bucketsDeleted: 0, series: new Set<number>(), changed: [] };
     if (this.open === null) return done;
     try {
+      // Sizes over the namespace this run does not fold into do not hold these rows: say so.
+      if (this.unfolded) recordUnfolded(this.db, this.namespace, done.changed, this.foldedSizes());
       this.db.exec("COMMIT");
       this.open = null;
       return done;
@@ -110,10 +127,19 @@ export class BatchApplier {
     return [...this.stale.values()];
   }
 
-  private applySlice(rows: readonly NormalizedRow[], tally: NonNullable<BatchApplier["open"]>): void {
+  /** `seriesId:bucketMs` of every size this run folds rows into. */
+  private foldedSizes(): Set<string> {
+    return new Set(this.slots.flatMap((s) => s.active.map((slot) => `${s.target.series.id}:${slot.size.bucketMs}`)));
+  }
+
+  private applySlice(rows: readonly NormalizedRow[], tally: Tally): void {
     for (const s of this.slots) s.latest = s.clock;
     for (const { row, pk, ts, data } of rows) {
       const outcome = this.rowLog.upsert(this.namespace, pk, ts, data);
+      if (this.unfolded && outcome.kind !== "duplicate") {
+        tally.changed.push(ts);
+        if (outcome.kind === "replaced") tally.changed.push(outcome.previous.ts);
+      }
       for (const s of this.slots) if (s.latest === null || ts > s.latest) s.latest = ts;
       if (outcome.kind === "inserted") {
         tally.inserted++;
@@ -136,14 +162,13 @@ export class BatchApplier {
     tally.bucketsDeleted += deleted;
     for (const s of this.slots) {
       if (s.active.length === 0 || s.latest === null) continue;
-      if (s.latest !== s.clock) advanceMaxEventTime(this.db, s.target.series.id, s.latest);
-      s.clock = s.latest;
-      for (const slot of s.active) {
-        tally.bucketsDeleted += this.dropStale(s, slot, tally.series);
-        // Every size this run keeps current has seen these rows, written to or not.
-        if (!slot.recorded) recordLayout(this.db, s.target.series.id, slot.size.bucketMs, slot.size.signature);
-        slot.recorded = true;
+      if (s.latest !== s.clock) {
+        advanceMaxEventTime(this.db, s.target.series.id, s.latest);
+        // Its buckets now hold every row up to the newest folded one (SPEC 3).
+        advanceMaterializedThrough(this.db, s.target.series.id, s.latest + 1);
       }
+      s.clock = s.latest;
+      for (const slot of s.active) tally.bucketsDeleted += this.dropStale(s, slot, tally.series);
     }
     evictOldest(this.slots, this.cacheLimit);
   }
@@ -167,14 +192,22 @@ export class BatchApplier {
       for (const n of stale) this.stale.set(`${n.series}:${n.bucket}`, n);
       s.active = s.sizes.filter((slot) => sizes.includes(slot.size));
       s.clock = records.get(def.identity)?.maxEventTime ?? null;
+      for (const slot of s.active) {
+        // A size nothing recorded yet (the CLI's session claims them first): from here on this run keeps it current.
+        if (!layouts.has(`${id}:${slot.size.bucketMs}`)) claimSize(this.db, { seriesId: id, namespace: def.namespace, anchor: def.anchor, ...slot.size }, undefined, s.clock);
+      }
       for (const slot of s.sizes) {
         slot.cache.reset(this.buckets.newestStart(id, slot.size.bucketMs));
         slot.applied = null;
-        slot.recorded = layouts.get(`${id}:${slot.size.bucketMs}`) === slot.size.signature;
         slot.toLoad = [];
         slot.touched = [];
       }
     }
+    const folded = this.foldedSizes();
+    this.unfolded = this.db
+      .prepare<[string], { series_id: number; bucket_ms: number }>("SELECT series_id, bucket_ms FROM series_sizes WHERE series_id IN (SELECT id FROM series WHERE namespace = ?)")
+      .all(this.namespace)
+      .some((r) => !folded.has(`${r.series_id}:${r.bucket_ms}`));
   }
 
   private fold(s: SeriesSlot, row: Row, ts: number): void {

@@ -3,7 +3,9 @@ import type { CompiledSeries } from "../series/compiled-series.js";
 import type { Db } from "../store/open-store.js";
 import { dropRowKeyIndexes, ensureRowKeyIndexes } from "../store/row-log.js";
 import { tuneForWrites } from "../store/tune-for-writes.js";
-import { affectedSeries } from "./affected-series.js";
+import { affectedSeries, type NeedsBackfill } from "./affected-series.js";
+import { staleReasonText, staleSizes } from "../series/stale-sizes.js";
+import { formatDuration } from "../time/duration.js";
 import { BatchApplier } from "./apply-batch.js";
 import { keyFeatures, keyTooLong } from "./check-keys.js";
 import { DEFAULT_LIMITS } from "./input-limits.js";
@@ -158,8 +160,14 @@ export async function ingestMessages(options: IngestOptions): Promise<IngestResu
     bucketsWritten: counts.bucketsWritten,
     bucketsDeleted: counts.bucketsDeleted,
     rowLogOnly: !stream.updatesMaterializedAggregations,
-    needsBackfill: [...new Map([...affected.needsBackfill, ...applier.needsBackfill()].map((n) => [`${n.series}:${n.bucket}`, n])).values()],
+    needsBackfill: [...new Map([...affected.needsBackfill, ...applier.needsBackfill(), ...missingHistory(db, options.series, ns.name)].map((n) => [`${n.series}:${n.bucket}`, n])).values()],
     seconds: (options.now() - startedAt) / 1000,
   };
   return { summary, failure };
+}
+
+/** Sizes over the namespace whose buckets miss logged history (queries read it from the row log). */
+function missingHistory(db: Db, series: readonly CompiledSeries[], namespace: string): NeedsBackfill[] {
+  const defs = series.filter((s) => s.def.namespace === namespace).map((s) => s.def);
+  return staleSizes(db, defs).map((s) => ({ series: s.seriesId, bucket: formatDuration(s.bucketMs), features: s.features, reason: staleReasonText(s) }));
 }

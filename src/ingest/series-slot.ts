@@ -8,8 +8,6 @@ export interface SizeSlot {
   readonly cache: SizeCache;
   /** The retention cutoff last applied to the store since the cache was reset. */
   applied: number | null;
-  /** Its layout is recorded in the store as this definition's. */
-  recorded: boolean;
   /** Buckets of this batch whose stored state is still to be read. */
   toLoad: OpenBucket[];
   /** Buckets this batch changed. */

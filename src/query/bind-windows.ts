@@ -4,10 +4,12 @@ import { AggError } from "../errors.js";
 import type { Project, WindowedFeature } from "../project/model.js";
 import { retentionCutoff } from "../series/compiled-series.js";
 import { groupKeysOf, type SeriesDef } from "../series/derive.js";
-import { UNFILLED_LAYOUT } from "../store/series-registry.js";
 import { layoutSignature } from "../series/layout-signature.js";
 import type { SeriesRecord } from "../store/series-registry.js";
+import { parseLayout, sameShape, type SizeRecord } from "../store/size-state.js";
+import { alignDown } from "../time/buckets.js";
 import { formatDuration } from "../time/duration.js";
+import { formatInstant } from "../time/instant.js";
 import type { SelectedWindow } from "./select-windows.js";
 
 /** How rows of the aggregated namespace meet a group (the row-match helpers' view). */
@@ -35,6 +37,17 @@ export interface BoundGroup {
   readonly materializedThrough: number | null;
   /** Buckets ending at or before this were deleted by retention (SPEC 3); null: none yet. */
   readonly retentionCutoff: number | null;
+  /**
+   * The first bucket start whose buckets can be read as they are (see plan-window's
+   * SizeFacts); Infinity: none can, and every value comes from the row log.
+   */
+  readonly trustedFrom: number;
+  /** The series' newest event time as the store has it; null: none. */
+  readonly newestEvent: number | null;
+  /** The first row logged at or after M that no bucket holds; null: none. */
+  readonly unfoldedFrom: number | null;
+  /** Why older bucket slots come from the row log, when it is something a backfill fixes; null otherwise. */
+  readonly historyReason: string | null;
   /** The windows served, with their column in the result. */
   readonly windows: readonly { readonly column: number; readonly target: SelectedWindow }[];
   /** Facts --explain reports for every window of the group. */
@@ -45,8 +58,8 @@ export interface BindContext {
   readonly project: Project;
   readonly defs: readonly SeriesDef[];
   readonly records: ReadonlyMap<string, SeriesRecord>;
-  /** The layout signature each (series id, bucket size) was filled with: key `id:bucketMs`. */
-  readonly storedLayouts: ReadonlyMap<string, string>;
+  /** What the store records of each (series id, bucket size): key `id:bucketMs`. */
+  readonly sizes: ReadonlyMap<string, SizeRecord>;
 }
 
 type MutableGroup = Omit<BoundGroup, "windows"> & { windows: { column: number; target: SelectedWindow }[] };
@@ -73,15 +86,21 @@ export function bindWindows(targets: readonly SelectedWindow[], ctx: BindContext
       key = `buckets:${def.identity}:${bucketMs}:${keyIndex}:${m.continuousBufferMs}:${feature.kind}`;
       make = () => {
         const record = ctx.records.get(def.identity) ?? null;
-        const notes = record === null ? ["the store has no record of this series yet: nothing was ingested or backfilled for it"] : checkLayout(def, size, record.id, ctx, feature);
+        const trust = record === null ? untrusted("the store has no record of this series yet: nothing was ingested or backfilled for it since it was declared", feature) : trustOf(def, size, record, ctx, feature);
         const layoutKey = `${def.identity}:${bucketMs}`;
         let layout = layouts.get(layoutKey);
         if (layout === undefined) layouts.set(layoutKey, (layout = compileLayout(size.specs)));
+        const cutoff = record?.maxEventTime == null ? null : retentionCutoff(record.maxEventTime, size);
         return {
           kind: "buckets", match: def, joinKey: feature.joinKey, keyIndex, grouped: def.groupKeys.length > 1 || feature.kind === "groupByWindowed",
           layout, seriesId: record?.id ?? null, bucketMs, anchor: m.anchor, bufferMs: m.continuousBufferMs,
           materializedThrough: record?.materializedThrough ?? null,
-          retentionCutoff: record?.maxEventTime == null ? null : retentionCutoff(record.maxEventTime, size), windows: [], notes,
+          retentionCutoff: cutoff,
+          trustedFrom: trust.filledFrom === Infinity ? Infinity : Math.max(trust.filledFrom, cutoff === null ? -Infinity : alignDown(cutoff, bucketMs, m.anchor)),
+          newestEvent: record?.maxEventTime ?? null,
+          unfoldedFrom: record?.unfoldedFrom ?? null,
+          historyReason: trust.reason,
+          windows: [], notes: trust.notes,
         };
       };
     }
@@ -97,32 +116,59 @@ function rowGroup(feature: WindowedFeature, project: Project): MutableGroup {
   return {
     kind: "rows", match: { namespace: feature.source, groupKeys, feature: feature.feature, filter: feature.filter }, joinKey: feature.joinKey,
     keyIndex: groupKeys.indexOf(feature.joinKey), grouped: groupKeys.length > 1 || feature.kind === "groupByWindowed", layout: compileLayout([feature.agg]),
-    seriesId: null, bucketMs: 0, anchor: 0, bufferMs: null, materializedThrough: null, retentionCutoff: null, windows: [], notes: ["not materialized: computed from the row log"],
+    seriesId: null, bucketMs: 0, anchor: 0, bufferMs: null, materializedThrough: null, retentionCutoff: null, trustedFrom: Infinity, newestEvent: null, unfoldedFrom: null, historyReason: null,
+    windows: [], notes: ["not materialized: computed from the row log"],
   };
 }
 
+interface Trust {
+  /** The filled part's start (-Infinity: all of it); Infinity: no bucket can be read. */
+  readonly filledFrom: number;
+  readonly reason: string | null;
+  readonly notes: string[];
+}
+
+function untrusted(why: string, feature: WindowedFeature): Trust {
+  return { filledFrom: Infinity, reason: `${why}; \`agg backfill --feature ${feature.fqn}\` fills the buckets`, notes: [why] };
+}
+
 /**
- * Buckets filled for other aggregations cannot be decoded: that is an error that says to
- * backfill. A changed retention only may leave old data out of long windows: a note.
+ * Which of a size's buckets a query may read, checked on every query against what the
+ * store records (never trusting that another command registered the feature as it is
+ * now): buckets filled for other aggregations or another anchor are not read at all, and
+ * slots before the filled part are computed from the row log.
  */
-function checkLayout(def: SeriesDef, size: SeriesDef["sizes"][number], seriesId: number, ctx: BindContext, feature: WindowedFeature): string[] {
-  const stored = ctx.storedLayouts.get(`${seriesId}:${size.bucketMs}`);
+function trustOf(def: SeriesDef, size: SeriesDef["sizes"][number], record: SeriesRecord, ctx: BindContext, feature: WindowedFeature): Trust {
+  const seriesId = record.id;
+  const stored = ctx.sizes.get(`${seriesId}:${size.bucketMs}`);
+  const bucket = formatDuration(size.bucketMs);
+  if (stored === undefined) return untrusted(`no ${bucket} bucket of this series was ever written`, feature);
   const expected = layoutSignature(def, size);
-  if (stored === undefined) return [`no ${formatDuration(size.bucketMs)} bucket of this series was ever written: ingest through a resolver that updates aggregations, or run \`agg backfill --feature ${feature.fqn}\``];
-  if (stored === expected) return [];
-  if (stored === UNFILLED_LAYOUT) {
-    throw new AggError("store", `the ${formatDuration(size.bucketMs)} buckets of series ${seriesId} (behind ${feature.fqn}) were never filled with the rows logged before the feature existed`, {
-      hint: `fill them with \`agg backfill --feature ${feature.fqn}\`, then query again`,
-      meta: { series: seriesId, bucketMs: size.bucketMs },
-    });
+  if (stored.layout !== expected) {
+    const was = parseLayout(stored.layout);
+    const now = parseLayout(expected)!;
+    if (was === null || !sameShape(was, now)) {
+      return untrusted(`the ${bucket} buckets of series ${seriesId} were filled for an earlier definition of ${feature.fqn}${was === null ? "" : ` (${was.aggs.join(", ")}; now ${now.aggs.join(", ")})`}`, feature);
+    }
+    if (now.retention > was.retention) {
+      // Buckets the shorter retention dropped are missing; those it kept are whole.
+      const clock = record.maxEventTime;
+      const kept = clock === null ? -Infinity : alignDown(clock - was.retention - size.bucketMs, size.bucketMs, def.anchor);
+      return { filledFrom: Math.max(kept, stored.filledFrom ?? -Infinity), reason: `the ${bucket} buckets of series ${seriesId} were kept for ${formatDuration(was.retention)}, the project now keeps them for ${formatDuration(now.retention)}; \`agg backfill --feature ${feature.fqn}\` fills the buckets`, notes: [] };
+    }
   }
-  const was = JSON.parse(stored) as { aggs: string[]; retention: number };
-  const now = JSON.parse(expected) as { aggs: string[]; retention: number };
-  if (JSON.stringify(was.aggs) !== JSON.stringify(now.aggs)) {
-    throw new AggError("store", `the ${formatDuration(size.bucketMs)} buckets of series ${seriesId} (behind ${feature.fqn}) hold ${was.aggs.join(", ")}, but the project now needs ${now.aggs.join(", ")}`, {
-      hint: `rebuild them with \`agg backfill --feature ${feature.fqn}\`, then query again`,
-      meta: { series: seriesId, bucketMs: size.bucketMs },
-    });
-  }
-  return [`this series needs a backfill: its buckets were kept for ${formatDuration(was.retention)}, the project now keeps them for ${formatDuration(now.retention)}; longer windows may miss old data until \`agg backfill --feature ${feature.fqn}\` runs`];
+  if (stored.filledFrom === null) return { filledFrom: -Infinity, reason: null, notes: [] };
+  const why =
+    stored.reason === "changed"
+      ? `${feature.fqn} was edited`
+      : stored.reason === "retention"
+        ? "its retention grew"
+        : stored.reason === "unfolded"
+          ? "rows were logged without updating its buckets (a resolver with updatesMaterializedAggregations: false)"
+          : `the ${bucket} buckets were added after rows were logged`;
+  return {
+    filledFrom: stored.filledFrom,
+    reason: `${why}, so its buckets hold the rows from ${formatInstant(stored.filledFrom)} on only; \`agg backfill --feature ${feature.fqn}\` fills the rest`,
+    notes: [`buckets hold every logged row from ${formatInstant(stored.filledFrom)} on; earlier slots come from the row log`],
+  };
 }

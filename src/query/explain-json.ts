@@ -19,6 +19,7 @@ export function explainJson(e: ValueExplain) {
     bucketRange: e.bucketRange === null ? null : spanJson(e.bucketRange),
     buckets: e.buckets.map((b) => ({ start: formatInstant(b.start), end: formatInstant(b.end), rows: b.rows, ...(b.group === undefined ? {} : { group: b.group }) })),
     rowLog: e.rowLog === null ? null : { ...spanJson(e.rowLog.span), rows: e.rowLog.rows },
+    history: e.history === null ? null : spanJson(e.history),
     uncovered: e.uncovered === null ? null : spanJson(e.uncovered),
     notes: e.notes,
     warnings: e.warnings,

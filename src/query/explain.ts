@@ -20,6 +20,8 @@ export interface ValueExplain {
   readonly bucketRange: Span | null;
   readonly buckets: readonly BucketUse[];
   readonly rowLog: { readonly span: Span; readonly rows: number } | null;
+  /** Older bucket slots computed from the row log in place of buckets (their rows are counted in `rowLog.rows` when both are read). */
+  readonly history: Span | null;
   /** The part of the window covered by neither buckets nor the row log. */
   readonly uncovered: Span | null;
   readonly notes: readonly string[];
@@ -54,7 +56,8 @@ export function explainValue(group: BoundGroup, plan: WindowPlan, fqn: string, r
     materializedThrough: group.materializedThrough,
     bucketRange: plan.buckets,
     buckets,
-    rowLog: plan.rows === null ? null : { span: plan.rows, rows: rowsUsed },
+    rowLog: plan.rows === null && plan.history === null ? null : { span: plan.rows ?? plan.history!, rows: rowsUsed },
+    history: plan.history,
     uncovered: plan.uncovered,
     notes: [...group.notes, ...modeNotes(group, plan)],
     warnings: windowWarnings(group, plan, fqn),
@@ -63,30 +66,42 @@ export function explainValue(group: BoundGroup, plan: WindowPlan, fqn: string, r
 
 function modeNotes(group: BoundGroup, plan: WindowPlan): string[] {
   const through = group.materializedThrough === null ? "" : formatInstant(group.materializedThrough);
-  switch (plan.mode) {
-    case "never-backfilled":
-      return [`a continuous buffer of ${formatDuration(group.bufferMs!)} is set, but the series was never backfilled: buckets only`];
-    case "buffer":
-      return plan.size!.rowsFrom! > plan.size!.at
-        ? [`materialized through ${through}, after T: buckets only`]
-        : [`materialized through ${through}, within the continuous buffer of ${formatDuration(group.bufferMs!)}: the bucket holding it and everything after come from the row log`];
-    case "buffer-gap":
-      return [`materialized through ${through}, more than the continuous buffer of ${formatDuration(group.bufferMs!)} before T: buckets ending by then, plus the row log over the buffer`];
-    default:
-      return [];
+  const out: string[] = [];
+  if (plan.history !== null) out.push(`${formatSpan(plan.history)} computed from the row log: its buckets cannot be read as they are`);
+  const size = plan.size;
+  if (size !== null && size.newestEvent !== null && size.at < size.newestEvent && plan.mode === "buckets") {
+    out.push("as of T: the bucket holding T also holds later rows, so it is read from the row log up to T");
   }
+  switch (plan.mode) {
+    case "unmaterialized":
+      out.push("nothing was ever folded into these buckets: every bucket slot is computed from the row log");
+      break;
+    case "buffer":
+      out.push(
+        size!.rowsFrom === null
+          ? `materialized through ${through}, after T: buckets only`
+          : `materialized through ${through}, within the continuous buffer of ${formatDuration(group.bufferMs!)}: the bucket holding it and everything after come from the row log`,
+      );
+      break;
+    case "buffer-gap":
+      out.push(`materialized through ${through}, more than the continuous buffer of ${formatDuration(group.bufferMs!)} before T: buckets ending by then, plus the row log over the buffer`);
+      break;
+    default:
+  }
+  return out;
 }
 
 const NONE: readonly string[] = Object.freeze([]);
 
 /**
- * Plain warnings for parts of a window the value misses: a span neither buckets nor the
- * row log cover (SPEC 5.3, buffer case 2), and buckets already dropped by retention.
+ * Plain warnings: a span neither buckets nor the row log cover (SPEC 5.3, buffer case 2),
+ * and spans read from the row log because a backfill is missing (slower, still exact):
+ * history, or the newest rows a resolver logged without updating the buckets.
  */
 export function windowWarnings(group: BoundGroup, plan: WindowPlan, fqn: string): readonly string[] {
-  const cutoff = group.retentionCutoff;
-  const retained = cutoff === null || plan.buckets === null || plan.buckets.from + group.bucketMs > cutoff;
-  if (plan.uncovered === null && retained) return NONE;
+  const history = plan.history !== null && group.historyReason !== null;
+  const unfolded = plan.size?.unfoldedTail === true && plan.rows !== null;
+  if (plan.uncovered === null && !history && !unfolded) return NONE;
   const out: string[] = [];
   const root = fqn.replace(/__[a-z0-9]+__$/, "");
   if (plan.uncovered !== null) {
@@ -94,10 +109,11 @@ export function windowWarnings(group: BoundGroup, plan: WindowPlan, fqn: string)
       `${fqn}: no data was read for ${formatSpan(plan.uncovered)}: the buckets stop at the series' materialized-through time ${formatInstant(group.materializedThrough!)} and the row log covers only the last ${formatDuration(group.bufferMs!)}; run \`agg backfill --feature ${root}\` or lengthen continuousBufferDuration`,
     );
   }
-  if (!retained) {
+  if (unfolded) {
     out.push(
-      `${fqn}: the window reaches back before ${formatInstant(cutoff!)}, and buckets ending by then were deleted by retention (kept: the longest window plus one bucket before the series' latest event); the value misses those rows`,
+      `${fqn}: computed from the row log for ${formatSpan(plan.rows!)}: rows from ${formatInstant(group.unfoldedFrom!)} on were logged without updating the buckets (a resolver with updatesMaterializedAggregations: false); \`agg backfill --feature ${root}\` folds them`,
     );
   }
+  if (history) out.push(`${fqn}: computed from the row log for ${formatSpan(plan.history!)}: ${group.historyReason}`);
   return out;
 }

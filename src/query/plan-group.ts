@@ -14,6 +14,8 @@ export interface GroupPlan {
   readonly lastBucket: number;
   /** Row-log rows from this time to T are read; Infinity: none. */
   readonly rowsFrom: number;
+  /** Older row-log rows read in place of buckets, `[from, to)`; null: none. */
+  readonly history: { readonly from: number; readonly to: number } | null;
   readonly warnings: readonly string[];
 }
 
@@ -23,23 +25,40 @@ export function planGroup(group: BoundGroup, at: number): GroupPlan {
   if (group.kind === "rows") {
     windows = group.windows.map((w) => planRowWindow(at, w.target.windowMs));
   } else {
-    const size = planSize(at, group.bucketMs, group.anchor, group.bufferMs, group.materializedThrough);
+    const size = planSize(at, {
+      bucketMs: group.bucketMs,
+      anchor: group.anchor,
+      bufferMs: group.bufferMs,
+      materializedThrough: group.materializedThrough,
+      trustedFrom: group.trustedFrom,
+      newestEvent: group.newestEvent,
+      unfoldedFrom: group.unfoldedFrom,
+    });
     windows = group.windows.map((w) => planWindow(size, w.target.windowMs));
   }
   let firstBucket = Infinity;
   let rowsFrom = Infinity;
+  let history: { from: number; to: number } | null = null;
   const warnings: string[] = [];
   windows.forEach((plan, i) => {
     if (plan.buckets !== null) firstBucket = Math.min(firstBucket, plan.buckets.from);
     if (plan.rows !== null) rowsFrom = Math.min(rowsFrom, firstMs(plan.rows));
+    if (plan.history !== null) history = { from: Math.min(history?.from ?? Infinity, plan.history.from), to: plan.history.to };
     warnings.push(...windowWarnings(group, plan, group.windows[i]!.target.fqn));
   });
+  // History that reaches the newest rows is one read.
+  const h = history as { from: number; to: number } | null;
+  if (h !== null && h.to >= rowsFrom) {
+    rowsFrom = h.from;
+    history = null;
+  }
   return {
     windows,
     order: windows.map((_, i) => i).sort((a, b) => windows[b]!.cut - windows[a]!.cut),
     firstBucket,
     lastBucket: windows[0]?.size?.lastBucket ?? -Infinity,
     rowsFrom,
+    history,
     warnings,
   };
 }

@@ -25,10 +25,17 @@ export function readGroupBuckets(db: Db, group: BoundGroup, plan: GroupPlan, ids
  * key rules ingest and backfill use (src/series/row-match.ts).
  */
 export function readGroupRows(db: Db, group: BoundGroup, plan: GroupPlan, ids: readonly string[], at: number): (readonly MatchedRow[])[] {
-  if (plan.rowsFrom === Infinity) return ids.map(() => NONE);
+  if (plan.rowsFrom === Infinity && plan.history === null) return ids.map(() => NONE);
   const out = ids.map((): MatchedRow[] => []);
   const index = ids.length === 1 ? null : new Map(ids.map((id, i) => [id, i]));
-  for (const logged of rowsForKeys(db, group.match.namespace, group.joinKey, ids, plan.rowsFrom, at + 1)) {
+  // Oldest first: the history in place of buckets, then the newest rows.
+  if (plan.history !== null) collect(db, group, ids, index, plan.history.from, plan.history.to, out);
+  if (plan.rowsFrom !== Infinity) collect(db, group, ids, index, plan.rowsFrom, at + 1, out);
+  return out;
+}
+
+function collect(db: Db, group: BoundGroup, ids: readonly string[], index: Map<string, number> | null, from: number, to: number, out: MatchedRow[][]): void {
+  for (const logged of rowsForKeys(db, group.match.namespace, group.joinKey, ids, from, to)) {
     const row = parseRow(logged.data);
     if (!matchesFilter(group.match.filter, row)) continue;
     const keys = groupKeyOf(group.match, row);
@@ -37,5 +44,4 @@ export function readGroupRows(db: Db, group: BoundGroup, plan: GroupPlan, ids: r
     const i = index === null ? (id === ids[0] ? 0 : undefined) : index.get(id);
     if (i !== undefined) out[i]!.push({ ts: logged.ts, row, keys });
   }
-  return out;
 }

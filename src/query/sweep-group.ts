@@ -3,6 +3,7 @@ import { aggregatedValue } from "../series/row-match.js";
 import type { BucketRun } from "../store/bucket-runs.js";
 import type { BoundGroup } from "./bind-windows.js";
 import type { GroupPlan } from "./plan-group.js";
+import type { WindowPlan } from "./plan-window.js";
 
 /** A row-log row of one entity that the group's filter keeps, with its group key. */
 export interface MatchedRow {
@@ -21,7 +22,7 @@ export interface MatchedRow {
  * `run` and `rows` hold only what the group's plan reads; `rows` are oldest first. With
  * `used`, window i's count of buckets and rows goes to `used[2i]` and `used[2i + 1]`.
  */
-export function sweepGroup(group: BoundGroup, plan: GroupPlan, run: BucketRun, rows: readonly MatchedRow[], out: unknown[], used: number[] | null): void {
+export function sweepGroup(group: BoundGroup, plan: GroupPlan, run: BucketRun, rows: readonly MatchedRow[], out: unknown[], statuses: ValueStatus[], used: number[] | null): void {
   const { layout } = group;
   const single = group.grouped ? null : layout.empty();
   const byKey = group.grouped ? new Map<string, BucketState>() : null;
@@ -47,7 +48,8 @@ export function sweepGroup(group: BoundGroup, plan: GroupPlan, run: BucketRun, r
       }
     }
     const { column, target } = group.windows[i]!;
-    out[column] = single !== null ? finishOne(group, single, target.feature) : finishMap(group, byKey!, target.feature);
+    const value = (out[column] = single !== null ? finishOne(group, single, target.feature) : finishMap(group, byKey!, target.feature));
+    statuses[column] = statusOf(plan.windows[i]!, single !== null ? group.layout.rows(single) === 0 : byKey!.size === 0, value);
     if (used !== null) {
       used[2 * i] = run.count - 1 - p;
       used[2 * i + 1] = rows.length - 1 - r;
@@ -57,6 +59,29 @@ export function sweepGroup(group: BoundGroup, plan: GroupPlan, run: BucketRun, r
 
 type Feature = BoundGroup["windows"][number]["target"]["feature"];
 
+/**
+ * How far a value can be trusted (SPEC 5.3): `partial` when part of the window was read
+ * from nowhere, `overflow` when a sum left the range of a double, `default` when the
+ * window held no rows, `row_log` when (part of) it was computed from the row log instead
+ * of buckets, `present` otherwise.
+ */
+export type ValueStatus = "present" | "default" | "row_log" | "partial" | "overflow";
+
+function statusOf(plan: WindowPlan, empty: boolean, value: unknown): ValueStatus {
+  if (plan.uncovered !== null) return "partial";
+  if (notFinite(value)) return "overflow";
+  if (empty) return "default";
+  const fromLog = plan.history !== null || plan.mode === "row-log" || plan.mode === "unmaterialized" || (plan.size?.unfoldedTail === true && plan.rows !== null);
+  return fromLog ? "row_log" : "present";
+}
+
+function notFinite(value: unknown): boolean {
+  if (typeof value === "number") return !Number.isFinite(value);
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  for (const v of Object.values(value)) if (typeof v === "number" && !Number.isFinite(v)) return true;
+  return false;
+}
+
 /** A window with no rows gives the feature's default, else the aggregation's value on no rows. */
 function finishOne(group: BoundGroup, state: BucketState, feature: Feature): unknown {
   if (feature.hasDefault && group.layout.rows(state) === 0) return feature.default;
@@ -65,7 +90,8 @@ function finishOne(group: BoundGroup, state: BucketState, feature: Feature): unk
 
 function finishMap(group: BoundGroup, byKey: Map<string, BucketState>, feature: Feature): unknown {
   if (byKey.size === 0 && feature.hasDefault) return feature.default;
-  const out: Record<string, unknown> = {};
+  // No prototype: a group key "__proto__" is a key like any other, not the object's prototype.
+  const out: Record<string, unknown> = Object.create(null);
   for (const key of [...byKey.keys()].sort()) out[key] = group.layout.finish(byKey.get(key)!, feature.agg);
   return out;
 }

@@ -1,6 +1,8 @@
 import type { Project } from "../project/model.js";
 import type { Db } from "../store/open-store.js";
-import { countBuckets, readSeries, storedLayouts } from "../store/series-registry.js";
+import { countBuckets, readSeries } from "../store/series-registry.js";
+import { readSizeRecords } from "../store/size-state.js";
+import { staleSizes } from "./stale-sizes.js";
 import { lastBackfills, scheduleRuns } from "../store/job-history.js";
 import { formatInstant } from "../time/instant.js";
 import { nextRun } from "../time/schedule.js";
@@ -16,8 +18,9 @@ export function buildSeriesTable(defs: readonly SeriesDef[], db: Db, now: number
   const records = readSeries(db, defs);
   const ids = new Map([...records].map(([identity, r]) => [identity, r.id]));
   const counts = countBuckets(db);
-  const layouts = storedLayouts(db);
-  const rows = seriesTable(defs, ids, (id, bucketMs) => ({ buckets: counts.get(`${id}:${bucketMs}`) ?? 0, layout: layouts.get(`${id}:${bucketMs}`) ?? null }));
+  const sizes = readSizeRecords(db);
+  const stale = new Set(staleSizes(db, defs).map((s) => `${s.seriesId}:${s.bucketMs}`));
+  const rows = seriesTable(defs, ids, (id, bucketMs) => ({ buckets: counts.get(`${id}:${bucketMs}`) ?? 0, recorded: sizes.has(`${id}:${bucketMs}`), stale: stale.has(`${id}:${bucketMs}`) }));
   const last = lastBackfills(db);
   const runs = scheduleRuns(db);
   const featureByFqn = new Map(defs.flatMap((d) => d.features.map((f) => [f.fqn, f] as const)));

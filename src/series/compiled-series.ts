@@ -1,6 +1,7 @@
 import { compileLayout } from "../aggregate/index.js";
 import type { StateLayout } from "../aggregate/types.js";
 import type { SeriesRecord } from "../store/series-registry.js";
+import type { DeclaredSize } from "../store/size-state.js";
 import type { SeriesDef } from "./derive.js";
 import { layoutSignature } from "./layout-signature.js";
 
@@ -40,4 +41,11 @@ export function compileSeries(defs: readonly SeriesDef[], records: ReadonlyMap<s
  */
 export function retentionCutoff(maxEventTime: number, size: Pick<CompiledSize, "bucketMs" | "retentionMs">): number {
   return maxEventTime - size.retentionMs - size.bucketMs;
+}
+
+/** Every size of `compiled` as the store's size records describe it (see claimSizes). */
+export function declaredSizes(compiled: readonly CompiledSeries[]): DeclaredSize[] {
+  return compiled.flatMap((s) =>
+    s.sizes.map((size) => ({ seriesId: s.id, namespace: s.def.namespace, anchor: s.def.anchor, bucketMs: size.bucketMs, retentionMs: size.retentionMs, signature: size.signature })),
+  );
 }

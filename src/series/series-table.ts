@@ -1,6 +1,5 @@
 import { formatDuration } from "../time/duration.js";
 import type { SeriesDef } from "./derive.js";
-import { layoutSignature } from "./layout-signature.js";
 
 /** One row of `agg list`: a rule of a series. */
 export interface SeriesTableRow {
@@ -15,7 +14,7 @@ export interface SeriesTableRow {
   readonly dependentFeatures: readonly string[];
   readonly filter: string;
   readonly storedBuckets: number;
-  /** "ok", "empty" (nothing stored yet) or "needs backfill" (stored with another shape). */
+  /** "ok", "empty" (nothing stored yet) or "needs backfill" (its buckets miss logged rows). */
   readonly status: SeriesStatus;
 }
 
@@ -24,8 +23,10 @@ export type SeriesStatus = "ok" | "empty" | "needs backfill";
 /** What the store holds for one (series, bucket size). */
 export interface StoredSize {
   readonly buckets: number;
-  /** The layout signature the buckets were filled with, or null if never filled. */
-  readonly layout: string | null;
+  /** The store has a record of the size. */
+  readonly recorded: boolean;
+  /** Its buckets miss logged rows until a backfill (series/stale-sizes.ts). */
+  readonly stale: boolean;
 }
 
 export function seriesTable(defs: readonly SeriesDef[], ids: ReadonlyMap<string, number>, stored: (seriesId: number, bucketMs: number) => StoredSize): SeriesTableRow[] {
@@ -34,7 +35,6 @@ export function seriesTable(defs: readonly SeriesDef[], ids: ReadonlyMap<string,
   for (const def of sorted) {
     const id = ids.get(def.identity) ?? 0;
     for (const rule of def.rules) {
-      const size = def.sizes.find((s) => s.bucketMs === rule.bucketMs)!;
       const info = stored(id, rule.bucketMs);
       rows.push({
         series: id,
@@ -47,14 +47,14 @@ export function seriesTable(defs: readonly SeriesDef[], ids: ReadonlyMap<string,
         dependentFeatures: rule.dependents,
         filter: def.filterText,
         storedBuckets: info.buckets,
-        status: sizeStatus(info, layoutSignature(def, size)),
+        status: sizeStatus(info),
       });
     }
   }
   return rows;
 }
 
-function sizeStatus(info: StoredSize, expected: string): SeriesStatus {
-  if (info.layout === null) return "empty";
-  return info.layout === expected ? "ok" : "needs backfill";
+function sizeStatus(info: StoredSize): SeriesStatus {
+  if (info.stale) return "needs backfill";
+  return info.recorded && info.buckets > 0 ? "ok" : "empty";
 }

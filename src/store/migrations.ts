@@ -90,11 +90,39 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX buckets_by_start ON buckets (series_id, bucket_ms, (start + 0));
   `,
   /* 3 */ `
+  -- The bucket start from which a (series, size)'s buckets hold every logged row; NULL:
+  -- from the beginning. A size that appears (or changes shape) after rows were logged
+  -- starts above the newest of them; backfill lowers it (see store/size-state.ts).
+  ALTER TABLE series_sizes ADD COLUMN filled_from INTEGER;
+  -- Why filled_from was set: 'new' (the size appeared after rows were logged), 'changed'
+  -- (its feature was edited), 'retention' (its retention grew).
+  ALTER TABLE series_sizes ADD COLUMN filled_reason TEXT;
+  -- Rows logged at or after the materialized-through time M without being folded into the
+  -- buckets (a resolver with updatesMaterializedAggregations: false): the earliest and
+  -- latest of their event times, and a counter of the commits that logged them. M never
+  -- moves past unfolded_from, so the continuous buffer reads those rows from the row log;
+  -- a backfill over all of them clears it (see store/unfolded-rows.ts).
+  ALTER TABLE series ADD COLUMN unfolded_from INTEGER;
+  ALTER TABLE series ADD COLUMN unfolded_to INTEGER;
+  ALTER TABLE series ADD COLUMN unfolded_version INTEGER NOT NULL DEFAULT 0;
+  -- Sizes the earlier schema marked "unfilled" held no buckets and start at the newest row.
+  -- Ingest kept every other size current through the series' latest event: materialized
+  -- through it (ingest now moves that time forward itself).
+  UPDATE series SET materialized_through = max(coalesce(materialized_through, max_event_time + 1), max_event_time + 1)
+    WHERE max_event_time IS NOT NULL AND EXISTS (SELECT 1 FROM series_sizes WHERE series_id = series.id AND layout NOT LIKE 'unfilled%');
+  `,
+  /* 4 */ `
   -- A checksum per bucket state (store/bucket-checksum.ts: CRC-32 of the state mixed with
   -- its start, 4 bytes big-endian), verified by every read, so a flipped byte is refused
   -- instead of served. agg_bucket_checksum is registered by open-store.ts while it migrates.
   ALTER TABLE buckets ADD COLUMN crc BLOB NOT NULL DEFAULT x'00000000';
   UPDATE buckets SET crc = agg_bucket_checksum(start, state);
+  `,
+  /* 5 */ `
+  -- When the job's process started (backfill/process-alive.ts): a PID alone can be reused
+  -- by another process, so a job is stale when the process with its PID started at
+  -- another time. NULL where it could not be read (only the PID is checked then).
+  ALTER TABLE jobs ADD COLUMN pid_start TEXT;
   `,
 ];
 

@@ -7,6 +7,8 @@ export interface SeriesRecord {
   readonly identity: string;
   readonly maxEventTime: number | null;
   readonly materializedThrough: number | null;
+  /** The first row logged at or after M that no bucket holds (store/unfolded-rows.ts); null: none. */
+  readonly unfoldedFrom: number | null;
 }
 
 interface SeriesRow {
@@ -14,6 +16,7 @@ interface SeriesRow {
   identity: string;
   max_event_time: number | null;
   materialized_through: number | null;
+  unfolded_from: number | null;
 }
 
 /**
@@ -21,35 +24,29 @@ interface SeriesRow {
  * next id in derivation order. Ids are never reused, so removing a feature renumbers nothing.
  */
 export function registerSeries(db: Db, defs: readonly SeriesDef[], now: number): Map<string, SeriesRecord> {
-  const insert = db.prepare("INSERT INTO series (identity, namespace, group_keys, feature, filter, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (identity) DO NOTHING");
+  // Look first, insert only what is missing: an INSERT that conflicts still uses up an
+  // AUTOINCREMENT id, and commands that add nothing must not burn ids.
   const idOf = db.prepare<[string], { id: number }>("SELECT id FROM series WHERE identity = ?");
-  const hasRows = db.prepare<[string], { one: number }>("SELECT 1 AS one FROM rows WHERE namespace = ? LIMIT 1");
-  const markUnfilled = db.prepare("INSERT INTO series_sizes (series_id, bucket_ms, layout) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
-  db.transaction(() => {
-    for (const def of defs) {
-      insert.run(def.identity, def.namespace, JSON.stringify(def.groupKeys), def.feature, def.filterText, now);
-      // A (series, bucket size) that appears after its namespace already has logged rows
-      // is missing that history: mark it so list/check say "needs backfill", ingest leaves
-      // it alone and query refuses it, until a backfill fills it. (Ingest records the
-      // layout of every size it keeps up to date, so those are never marked.)
-      if (hasRows.get(def.namespace) === undefined) continue;
-      const id = idOf.get(def.identity)!.id;
-      for (const size of def.sizes) markUnfilled.run(id, size.bucketMs, UNFILLED_LAYOUT);
-    }
-  }).immediate();
+  const insert = db.prepare("INSERT INTO series (identity, namespace, group_keys, feature, filter, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (identity) DO NOTHING");
+  const missing = defs.filter((def) => idOf.get(def.identity) === undefined);
+  if (missing.length > 0) {
+    db.transaction(() => {
+      for (const def of missing) if (idOf.get(def.identity) === undefined) insert.run(def.identity, def.namespace, JSON.stringify(def.groupKeys), def.feature, def.filterText, now);
+    }).immediate();
+  }
   return readSeries(db, defs);
 }
 
-/** The layout recorded for a new series whose history has not been backfilled yet. */
+/** The layout the schema before version 3 recorded for a size whose history was never filled. */
 export const UNFILLED_LAYOUT = "unfilled: rows were logged before this series existed";
 
 /** The records of `defs` that the store knows (read-only). */
 export function readSeries(db: Db, defs: readonly SeriesDef[]): Map<string, SeriesRecord> {
-  const select = db.prepare<[string], SeriesRow>("SELECT id, identity, max_event_time, materialized_through FROM series WHERE identity = ?");
+  const select = db.prepare<[string], SeriesRow>("SELECT id, identity, max_event_time, materialized_through, unfolded_from FROM series WHERE identity = ?");
   const out = new Map<string, SeriesRecord>();
   for (const def of defs) {
     const row = select.get(def.identity);
-    if (row !== undefined) out.set(def.identity, { id: row.id, identity: row.identity, maxEventTime: row.max_event_time, materializedThrough: row.materialized_through });
+    if (row !== undefined) out.set(def.identity, { id: row.id, identity: row.identity, maxEventTime: row.max_event_time, materializedThrough: row.materialized_through, unfoldedFrom: row.unfolded_from });
   }
   return out;
 }
@@ -69,11 +66,6 @@ export function storedLayouts(db: Db): Map<string, string> {
 /** Advances a series' retention clock (never moves it back). */
 export function advanceMaxEventTime(db: Db, seriesId: number, eventTime: number): void {
   db.prepare("UPDATE series SET max_event_time = max(coalesce(max_event_time, ?), ?) WHERE id = ?").run(eventTime, eventTime, seriesId);
-}
-
-/** Records how far backfill has filled a series (its "materialized through" time). */
-export function setMaterializedThrough(db: Db, seriesId: number, through: number): void {
-  db.prepare("UPDATE series SET materialized_through = max(coalesce(materialized_through, ?), ?) WHERE id = ?").run(through, through, seriesId);
 }
 
 /** Records the layout a (series, bucket size)'s buckets were filled with. */

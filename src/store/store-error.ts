@@ -6,16 +6,22 @@ export function isSqliteError(error: unknown): boolean {
   return typeof code === "string" && code.startsWith("SQLITE_");
 }
 
-/** Maps SQLite's and the file system's error codes to messages that say what to do. */
-export function storeError(error: unknown, path: string): unknown {
+/**
+ * Maps SQLite's and the file system's error codes to messages that say what to do.
+ * `kept` says what the command had committed when the error came; without it (an error
+ * while opening, before any write), the hint says that nothing was changed.
+ */
+export function storeError(error: unknown, path: string, kept?: string): unknown {
   if (error instanceof AggError) return error;
   const code = (error as { code?: string }).code ?? "";
   const message = error instanceof Error ? error.message : String(error);
   if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT") {
-    return new AggError("store", `the store at ${path} is not a valid agg store (${message})`, { hint: "restore it from a backup, or point at another store with --store PATH; nothing was changed" });
+    return new AggError("store", `the store at ${path} is not a valid agg store (${message})`, {
+      hint: `restore it from a backup, or point at another store with --store PATH${kept === undefined ? "; nothing was changed" : ` (\`agg check --store\` reports the damage); ${kept}`}`,
+    });
   }
   if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") {
-    return new AggError("store", `the store at ${path} is locked by another process`, { hint: "wait for the other agg process to finish, then run again; nothing was changed" });
+    return new AggError("store", `the store at ${path} is locked by another process`, { hint: `wait for the other agg process to finish, then run again; ${kept ?? "nothing was changed"}` });
   }
   if (code === "SQLITE_FULL" || code === "ENOSPC") {
     return new AggError("store", `the disk holding the store at ${path} is full (${message})`, {

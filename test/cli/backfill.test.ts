@@ -18,7 +18,7 @@ interface PlanEntry {
   lower: string | null;
   upper: string | null;
   rows: number;
-  reshape: boolean;
+  note: string | null;
   features: string[];
 }
 
@@ -60,7 +60,8 @@ describe("agg backfill from the row log", () => {
       expect(p.lower).toBe(new Date(floorTo(oldest, size)).toISOString().replace(".000Z", "Z"));
       expect(p.upper).toBe(new Date(ceilTo(newest + 1, size)).toISOString().replace(".000Z", "Z"));
       expect(p.rows).toBe(rowsIn(final, floorTo(oldest, size), ceilTo(newest + 1, size)));
-      expect(p.reshape).toBe(false);
+      // Ingest kept every size filled from the beginning: nothing to say.
+      expect(p.note).toBeNull();
     }
     // The row log is read once for every (series, size) together.
     expect(out.rows).toBe(final.length);
@@ -72,6 +73,7 @@ describe("agg backfill from the row log", () => {
   });
 
   it("--plan prints the plan and changes nothing", () => {
+    const sizesBefore = sql(archive, "SELECT * FROM series_sizes ORDER BY series_id, bucket_ms");
     const run = runAgg(["aggregate", "backfill", "--feature", "account.total", "--plan", "--json"], { cwd: archive });
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout) as { job: null; status: string; plan: PlanEntry[] };
@@ -82,13 +84,14 @@ describe("agg backfill from the row log", () => {
       [id, "1h", ["account.total", "account.n", "account.avg", "account.lo", "account.hi"]],
       [id, "1d", ["account.total", "account.n", "account.avg", "account.lo", "account.hi"]],
     ]);
+    for (const p of out.plan) expect(p.rows).toBeGreaterThan(0);
     const text = runAgg(["backfill", "--feature", "account.total", "--plan"], { cwd: archive });
     expect(text.code).toBe(0);
     expect(text.stdout).toContain("Plan (source: row log):");
-    expect(text.stdout).toContain("Nothing was changed (--plan).");
+    expect(text.stdout).toContain("No buckets were changed and no job was recorded (--plan).");
     expect(sql(archive, "SELECT count(*) AS n FROM jobs")).toEqual([{ n: 0 }]);
     expect(sql(archive, "SELECT count(*) AS n FROM buckets")).toEqual([{ n: 0 }]);
-    expect(sql(archive, "SELECT count(*) AS n FROM series_sizes WHERE layout NOT LIKE 'unfilled%'")).toEqual([{ n: 0 }]);
+    expect(sql(archive, "SELECT * FROM series_sizes ORDER BY series_id, bucket_ms")).toEqual(sizesBefore);
     expect(sql(archive, "SELECT count(*) AS n FROM series WHERE materialized_through IS NOT NULL")).toEqual([{ n: 0 }]);
   });
 
@@ -116,7 +119,7 @@ describe("agg backfill from the row log", () => {
     for (const row of listed) expect(row.status).toBe(row.series === seriesIdOf(snapshot, account) ? "ok" : "needs backfill");
   });
 
-  it("a feature whose windows changed needs a backfill (check, list); backfill redoes all its data", () => {
+  it("a feature whose retention grew needs a backfill (check, list) until one reaches its oldest kept bucket", () => {
     const file = join(archive, "features", "account.ts");
     const declared = 'total: windowed("1d", "3d", { expression: Txn.amount.sum(), materialization: twoSizes })';
     const text = readFileSync(file, "utf8");
@@ -125,22 +128,32 @@ describe("agg backfill from the row log", () => {
     const id = seriesIdOf(storeOf(archive), account);
     const check = runAgg(["check"], { cwd: archive });
     expect(check.code).toBe(0);
-    expect(check.stderr).toContain(`warning series ${id} (bucket 1d) needs a backfill`);
+    expect(check.stderr).toContain(`warning series ${id} (bucket 1d, account.total, account.n, account.avg, account.lo, account.hi) needs a backfill: its retention grew`);
     expect(check.stderr).toContain("agg backfill --feature account.total");
     const checkJson = JSON.parse(runAgg(["check", "--json"], { cwd: archive }).stdout) as { needsBackfill: { series: number }[] };
-    expect(checkJson.needsBackfill.filter((n) => n.series === id)).toEqual([{ series: id, bucket: "1d", features: ["account.total", "account.n", "account.avg", "account.lo", "account.hi"] }]);
+    expect(checkJson.needsBackfill.filter((n) => n.series === id)).toEqual([
+      { series: id, bucket: "1d", features: ["account.total", "account.n", "account.avg", "account.lo", "account.hi"], reason: "retention" },
+    ]);
     const status = (JSON.parse(runAgg(["list", "--wide", "--json"], { cwd: archive }).stdout) as { series: number; bucket: string; status: string }[]).filter((r) => r.series === id);
     expect(new Set(status.map((r) => `${r.bucket} ${r.status}`))).toEqual(new Set(["1h ok", "1d needs backfill"]));
 
-    // Bounds name the last day only; the reshaped size is still redone over all data.
+    // Bounds that name the last day only keep the buckets (same aggregations) but leave the
+    // history the shorter retention dropped unfilled, and say so.
     const newest = Math.max(...final.map((m) => toMs(m.ts)));
     const lower = new Date(floorTo(newest, DAY)).toISOString();
-    const run = runAgg(["backfill", "--feature", "account.n", "--lower-bound", lower, "--json"], { cwd: archive });
-    expect(run.code).toBe(0);
-    const plan = (JSON.parse(run.stdout) as { plan: PlanEntry[] }).plan;
+    const bounded = runAgg(["backfill", "--feature", "account.n", "--lower-bound", lower, "--json"], { cwd: archive });
+    expect(bounded.code, bounded.stderr).toBe(0);
+    const plan = (JSON.parse(bounded.stdout) as { plan: PlanEntry[] }).plan;
+    expect(plan.find((p) => p.bucket === "1d")).toMatchObject({ lower: lower.replace(".000Z", "Z"), note: expect.stringMatching(/^leaves the history before .* unfilled/) });
+    expect(plan.find((p) => p.bucket === "1h")).toMatchObject({ lower: lower.replace(".000Z", "Z"), note: null });
+    const still = JSON.parse(runAgg(["check", "--json"], { cwd: archive }).stdout) as { needsBackfill: { series: number; bucket: string }[] };
+    expect(still.needsBackfill.filter((n) => n.series === id).map((n) => n.bucket)).toEqual(["1d"]);
+
+    // Without bounds: all its data, from the oldest row.
+    const run = runAgg(["backfill", "--feature", "account.n", "--json"], { cwd: archive });
+    expect(run.code, run.stderr).toBe(0);
     const oldest = Math.min(...final.map((m) => toMs(m.ts)));
-    expect(plan.find((p) => p.bucket === "1d")).toMatchObject({ reshape: true, lower: new Date(floorTo(oldest, DAY)).toISOString().replace(".000Z", "Z") });
-    expect(plan.find((p) => p.bucket === "1h")).toMatchObject({ reshape: false, lower: lower.replace(".000Z", "Z") });
+    expect((JSON.parse(run.stdout) as { plan: PlanEntry[] }).plan.find((p) => p.bucket === "1d")).toMatchObject({ lower: new Date(floorTo(oldest, DAY)).toISOString().replace(".000Z", "Z"), note: expect.stringMatching(/^fills the history before /) });
     const wider: LedgerSeries = { ...account, sizes: [{ bucketMs: HOUR, retentionMs: DAY }, { bucketMs: DAY, retentionMs: 4 * DAY }] };
     expect(storedBuckets(storeOf(archive), account)).toEqual(bucketsFrom(final, wider, newest));
     const after = JSON.parse(runAgg(["check", "--json"], { cwd: archive }).stdout) as { needsBackfill: { series: number }[] };

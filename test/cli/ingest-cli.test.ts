@@ -82,21 +82,47 @@ describe("agg ingest: sources, inputs and options", () => {
     expect(existsSync(join(dir, STORE))).toBe(false);
   });
 
-  it("leaves buckets filled for an earlier definition alone, says so, and still updates the other sizes", async () => {
-    const dir = workspace({ "one.ndjson": `${entry("a")}\n`, "two.ndjson": `${entry("b")}\n` });
+  it("a feature edited after ingest: its size starts again, new rows fold in, and the history is served from the row log until a backfill", async () => {
+    const first = [
+      { id: "a", amount: 10.5, ts: "2024-03-01T10:00:00Z" },
+      { id: "a2", amount: 4, ts: "2024-03-01T10:30:00Z" },
+    ];
+    const second = [{ id: "b", amount: 2, ts: "2024-03-01T11:00:00Z" }];
+    const lines = (rows: typeof first) => rows.map((r) => entry(r.id, r)).join("\n") + "\n";
+    const dir = workspace({ "one.ndjson": lines(first), "two.ndjson": lines(second) });
     expect((await runAggAsync(["ingest", "--source", "ledger", "--file", "one.ndjson"], { cwd: dir })).code).toBe(0);
     // A std over 1d windows changes what the 1h buckets of series 1 must hold.
     const account = join(dir, "features", "account.ts");
-    writeFileSync(account, readFileSync(account, "utf8").replace("  food:", "  spread: windowed(\"1d\", { expression: Txn.amount.std(), materialization: { bucketDuration: \"1h\" } }),\n  food:"));
-    const before = readStore(join(dir, STORE)).buckets;
+    writeFileSync(account, readFileSync(account, "utf8").replace("  food:", '  spread: windowed("1d", { expression: Txn.amount.std(), materialization: { bucketDuration: "1h" } }),\n  food:'));
     const result = await runAggAsync(["ingest", "--source", "ledger", "--file", "two.ndjson", "--json"], { cwd: dir });
-    expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout).needsBackfill).toEqual([{ series: 1, bucket: "1h", features: ["account.total", "account.n", "account.avg", "account.lo", "account.hi", "account.spread"] }]);
-    expect(result.stderr).toMatch(/^warning: series 1 \(1h buckets\) was filled for an earlier definition of account\.total, .*; its buckets were not updated\. Run `agg backfill --feature account\.total`$/m);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).needsBackfill).toEqual([
+      { series: 1, bucket: "1h", features: ["account.total", "account.n", "account.avg", "account.lo", "account.hi", "account.spread"], reason: expect.stringContaining("another definition") as unknown },
+    ]);
+    expect(result.stderr).toMatch(/^warning: series 1 \(1h buckets, account\.total, .*account\.spread\) needs a backfill: .*another definition.*`agg backfill --feature account\.total`/m);
+    // The old 1h buckets are gone; the new row is in a bucket of the new shape; the 1d size kept its buckets.
     const after = readStore(join(dir, STORE)).buckets;
-    const rowsOf = (buckets: typeof after, series: number, bucketMs: number) => buckets.filter((b) => b.series === series && b.bucketMs === bucketMs).map((b) => b.rows);
-    expect(rowsOf(after, 1, 3_600_000)).toEqual(rowsOf(before, 1, 3_600_000));
-    expect(rowsOf(after, 1, 86_400_000)).toEqual([2]);
+    const rowsOf = (series: number, bucketMs: number) => after.filter((b) => b.series === series && b.bucketMs === bucketMs).map((b) => [b.start, b.rows]);
+    expect(rowsOf(1, 3_600_000)).toEqual([[Date.UTC(2024, 2, 1, 11), 1]]);
+    expect(rowsOf(1, 86_400_000)).toEqual([[Date.UTC(2024, 2, 1), 3]]);
+
+    // Independent computation over all three rows, before and after the backfill.
+    const amounts = [...first, ...second].map((r) => r.amount);
+    const mean = amounts.reduce((a, b) => a + b, 0) / amounts.length;
+    const std = Math.sqrt(amounts.reduce((a, x) => a + (x - mean) ** 2, 0) / (amounts.length - 1));
+    const ask = async () => {
+      const q = await runAggAsync(["query", "--feature", "account.total__1d__", "--feature", "account.spread", "--id", "a1", "--at", "2024-03-01T12:00:00Z", "--json"], { cwd: dir });
+      expect(q.code, q.stderr).toBe(0);
+      return (JSON.parse(q.stdout) as { rows: { values: Record<string, number>; status: Record<string, string> }[] }).rows[0]!;
+    };
+    const before = await ask();
+    expect(before.values["account.total__86400__"]).toBe(16.5);
+    expect(before.values["account.spread__86400__"]).toBeCloseTo(std, 12);
+    expect(before.status).toEqual({ "account.total__86400__": "row_log", "account.spread__86400__": "row_log" });
+    expect((await runAggAsync(["backfill", "--feature", "account.spread"], { cwd: dir })).code).toBe(0);
+    const filled = await ask();
+    expect(filled.values).toEqual(before.values);
+    expect(filled.status).toEqual({ "account.total__86400__": "present", "account.spread__86400__": "present" });
   });
 });
 

@@ -42,8 +42,14 @@ describe("C < T - M: buckets up to M, the row log over (T - C, T], a warned gap 
       expect(row.values["user.food__86400__"]).toBe(sum([...fromBuckets, ...fromLog]));
       // The 1h window lies inside the buffer: the row log from its first bucket to T.
       expect(row.values["user.food__3600__"]).toBe(sum(select(txns, row.id, floorTo(T - HOUR, B), T + 1, food)));
-      // No buffer: buckets only, and the buckets stop at B0 = M.
-      expect(row.values["user.spend__86400__"]).toBe(sum(select(txns, row.id, floorTo(T - DAY, HOUR), M)));
+      // No buffer, but the rows logged after B0 are in no bucket: the buckets that end by
+      // the first of them, the rest from the row log, so every row of the window counts.
+      const firstRaw = Math.min(...txns.filter((t) => t.ts >= M).map((t) => t.ts));
+      expect(row.values["user.spend__86400__"]).toBe(sum(select(txns, row.id, floorTo(T - DAY, HOUR), T + 1)));
+      expect(row.status["user.spend__86400__"]).toBe("row_log");
+      const spend = row.explain!["user.spend__86400__"];
+      expect(spend.rowLog).toMatchObject({ from: iso(floorTo(firstRaw, HOUR)), to: iso(T), bounds: "[]" });
+      expect(spend.warnings).toEqual([expect.stringContaining(`rows from ${iso(firstRaw)} on were logged without updating the buckets`)]);
 
       const e = row.explain!["user.food__86400__"];
       expect(e.mode).toBe("buffer-gap");
@@ -72,15 +78,16 @@ describe("C < T - M: buckets up to M, the row log over (T - C, T], a warned gap 
     expect(explained.stdout).toMatch(/\n {2}warning {2}user\.food__86400__: no data was read for \[2024-03-03T07:00:00Z, 2024-03-03T10:05:00Z\]/);
   });
 
-  it("never backfilled (no M): buckets only, and explain says so", () => {
+  it("nothing ever folded (no M): every slot from the row log, status row_log, and explain says so", () => {
     setMaterializedThrough(dir, null);
     try {
       const json = queryJson(dir, ["--feature", "user.food__1d__", ...idArgs, "--at", iso(T), "--explain"]);
       for (const row of json.rows) {
         const [first] = overlapRange(T, DAY, B);
-        expect(row.values["user.food__86400__"]).toBe(sum(select(txns, row.id, first, M, food)));
-        expect(row.explain!["user.food__86400__"]).toMatchObject({ mode: "never-backfilled", rowLog: null, uncovered: null, warnings: [] });
-        expect(row.explain!["user.food__86400__"].notes).toEqual([expect.stringContaining("never backfilled: buckets only")]);
+        expect(row.values["user.food__86400__"]).toBe(sum(select(txns, row.id, first, T + 1, food)));
+        expect(row.status["user.food__86400__"]).toBe("row_log");
+        expect(row.explain!["user.food__86400__"]).toMatchObject({ mode: "unmaterialized", uncovered: null, warnings: [] });
+        expect(row.explain!["user.food__86400__"].notes).toEqual(expect.arrayContaining([expect.stringContaining("nothing was ever folded")]));
       }
     } finally {
       setMaterializedThrough(dir, M);

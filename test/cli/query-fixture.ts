@@ -98,7 +98,8 @@ export function ingest(dir: string, txns: readonly Txn[], source = "transactions
 
 export interface QueryJson {
   at: string;
-  rows: { id: string; values: Record<string, unknown>; explain?: Record<string, any> }[];
+  rows: { id: string; values: Record<string, unknown>; status: Record<string, string>; explain?: Record<string, any> }[];
+  warnings: string[];
 }
 
 /** `agg query ... --json`, parsed; throws with stderr when it fails. */
@@ -126,7 +127,7 @@ export const floorTo = (t: number, size: number, anchor = 0) => Math.floor((t - 
 
 /** SPEC 5.3: every bucket [s, e) with e > T - W and s <= T, as the half-open time range they hold. */
 export function overlapRange(T: number, W: number, B: number, anchor = 0): [number, number] {
-  return [floorTo(T - W, B, anchor), floorTo(T, B, anchor) + B];
+  return [floorTo(T - W, B, anchor), Math.min(floorTo(T, B, anchor) + B, T + 1)];
 }
 
 /** The events of one entity (by `key`) with lo <= ts < hi that `keep` keeps. */

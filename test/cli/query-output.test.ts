@@ -33,18 +33,19 @@ beforeAll(() => {
 const query = (...args: string[]) => runAgg(["query", ...args], { cwd: dir });
 
 describe("agg query --json", () => {
-  it("prints exactly {at, rows: [{id, values}]}, group-by values as objects", () => {
+  it("prints exactly {at, rows: [{id, values, status}], warnings}, group-by values as objects", () => {
     const result = query("--feature", "user.spend__1d__", "--feature", "user.by_merchant__1d__", "--id", "u1", "--id", "u2", ...at, "--json");
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("");
     expect(JSON.parse(result.stdout)).toEqual({
       at: "2024-03-02T06:00:00Z",
       rows: [
-        { id: "u1", values: { "user.spend__86400__": spendDay("u1"), "user.by_merchant__86400__": byMerchantDay("u1") } },
-        { id: "u2", values: { "user.spend__86400__": 0, "user.by_merchant__86400__": {} } },
+        { id: "u1", values: { "user.spend__86400__": spendDay("u1"), "user.by_merchant__86400__": byMerchantDay("u1") }, status: { "user.spend__86400__": "present", "user.by_merchant__86400__": "present" } },
+        { id: "u2", values: { "user.spend__86400__": 0, "user.by_merchant__86400__": {} }, status: { "user.spend__86400__": "default", "user.by_merchant__86400__": "default" } },
       ],
+      warnings: [],
     });
-    expect(spendDay("u1")).toBe(20.75); // t1 + t2 + t3 + t5: the bucket holding T is read whole
+    expect(spendDay("u1")).toBe(12.75); // t1 + t2 + t3: as of T, t5 (after T, in T's bucket) does not count
   });
 
   it("an entity with no data gets the feature's default, else the value on no rows", () => {
@@ -66,17 +67,19 @@ describe("agg query --json", () => {
   it("--explain adds an explain record per value", () => {
     const json = JSON.parse(query("--feature", "user.spend__1d__", "--id", "u1", ...at, "--json", "--explain").stdout);
     const e = json.rows[0].explain["user.spend__86400__"];
-    expect(Object.keys(e)).toEqual(["mode", "window", "bucket", "bucketStart", "continuousBuffer", "materializedThrough", "bucketRange", "buckets", "rowLog", "uncovered", "notes", "warnings"]);
+    expect(Object.keys(e)).toEqual(["mode", "window", "bucket", "bucketStart", "continuousBuffer", "materializedThrough", "bucketRange", "buckets", "rowLog", "history", "uncovered", "notes", "warnings"]);
     expect(e).toMatchObject({
       mode: "buckets",
       window: { from: "2024-03-01T06:00:00Z", to: "2024-03-02T06:00:00Z", bounds: "(]" },
       bucket: "1h",
-      bucketRange: { from: "2024-03-01T06:00:00Z", to: "2024-03-02T07:00:00Z", bounds: "[)" },
-      rowLog: null,
+      // As of T: rows after T exist, so the bucket holding T is read from the row log up to T.
+      bucketRange: { from: "2024-03-01T06:00:00Z", to: "2024-03-02T06:00:00Z", bounds: "[)" },
+      rowLog: { from: "2024-03-02T06:00:00Z", to: "2024-03-02T06:00:00Z", bounds: "[]", rows: select(txns, "u1", T, T + 1).length },
       uncovered: null,
     });
+    expect(T % HOUR).toBe(0);
     expect(e.buckets).toEqual(
-      select(txns, "u1", ...overlapRange(T, DAY, HOUR)).map((t) => ({ start: iso(t.ts - (t.ts % HOUR)), end: iso(t.ts - (t.ts % HOUR) + HOUR), rows: 1 })),
+      select(txns, "u1", T - DAY, T).map((t) => ({ start: iso(t.ts - (t.ts % HOUR)), end: iso(t.ts - (t.ts % HOUR) + HOUR), rows: 1 })),
     );
   });
 });
@@ -137,7 +140,7 @@ describe("agg query usage and store errors", () => {
     [["--feature", "user.spend", "--ids-file", "missing.txt"], /^error: --ids-file: cannot read .*missing\.txt \(ENOENT\)/],
     [["--feature", "user.spend", "--ids-file", "blank.txt"], /needs at least one entity id/],
   ])("%j exits 2", (args, message) => {
-    writeFiles(dir, { "blank.txt": "\n  \n" });
+    writeFiles(dir, { "blank.txt": "\n\r\n\n" });
     const result = query(...args);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe("");

@@ -48,7 +48,7 @@ describe("bad stores: a clear message, exit 1, nothing modified", () => {
     const holder = spawn(process.execPath, ["-e", `const D=require(${JSON.stringify(require.resolve("better-sqlite3"))});const d=new D(${JSON.stringify(store)});d.exec("BEGIN EXCLUSIVE");process.stdout.write("locked\\n");process.stdin.resume();process.stdin.on("end",()=>{d.exec("ROLLBACK");d.close();});`], { stdio: ["pipe", "pipe", "inherit"] });
     await new Promise<void>((resolve) => holder.stdout.once("data", () => resolve()));
     try {
-      const result = runAgg(["list"], { cwd, env: { AGG_BUSY_TIMEOUT_MS: "200" } });
+      const result = runAgg(["backfill"], { cwd, env: { AGG_BUSY_TIMEOUT_MS: "200" } });
       expect(result.code).toBe(1);
       expect(result.stderr).toContain("is locked by another process");
       expect(result.stderr).toContain("hint: wait for the other agg process to finish");
@@ -57,7 +57,7 @@ describe("bad stores: a clear message, exit 1, nothing modified", () => {
       await new Promise((resolve) => holder.once("exit", resolve));
     }
     // Once the lock is gone, the same command works.
-    expect(runAgg(["list"], { cwd }).code).toBe(0);
+    expect(runAgg(["backfill"], { cwd }).code).toBe(0);
   });
 
   test("--store pointing into a file that is not a folder", () => {

@@ -5,12 +5,15 @@
  */
 export const DAY = 86_400_000;
 
-/** Events whose bucket [s, s+b) overlaps the window (T-W, T]: s + b > T - W and s <= T. */
-export function inOverlappingBuckets<E extends { ts: string }>(events: readonly E[], at: number, windowMs: number, bucketMs: number, anchor = 0): E[] {
+/**
+ * Events whose bucket [s, s+b) overlaps the window (T-W, T] (s + b > T - W and s <= T),
+ * as of T: no event after T ever counts (SPEC 5.3).
+ */
+export function inOverlappingBuckets<E extends { ts: string | number }>(events: readonly E[], at: number, windowMs: number, bucketMs: number, anchor = 0): E[] {
   return events.filter((e) => {
-    const t = Date.parse(e.ts);
+    const t = typeof e.ts === "number" ? e.ts : Date.parse(e.ts);
     const s = anchor + Math.floor((t - anchor) / bucketMs) * bucketMs;
-    return s + bucketMs > at - windowMs && s <= at;
+    return s + bucketMs > at - windowMs && s <= at && t <= at;
   });
 }
 

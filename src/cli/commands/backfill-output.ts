@@ -23,9 +23,10 @@ export function instantFlag(flag: string, text: string | undefined): number | un
  */
 export async function failStaleJobs(io: Io, db: Db): Promise<void> {
   const { failStaleJobs: failStale } = await import("../../store/jobs.js");
-  const { processAlive } = await import("../../backfill/process-alive.js");
-  for (const job of failStale(db, processAlive, io.now())) {
-    io.err(`note: job ${job.id} was left ${job.status} by process ${job.pid}, which is gone; marked failed (chunks it had not committed are unchanged)`);
+  const { processState } = await import("../../backfill/process-alive.js");
+  for (const job of failStale(db, processState, io.now())) {
+    const what = job.state === "reused" ? "which is not the process that ran it any more (its PID was reused)" : "which is gone";
+    io.err(`note: job ${job.id} was left ${job.status} by process ${job.pid}, ${what}; marked failed (it records the rows and buckets its committed chunks wrote; chunks it had not committed are unchanged)`);
   }
 }
 
@@ -37,7 +38,7 @@ export function planJson(item: PlanItem) {
     lower: item.range === null ? null : formatInstant(item.range.lower),
     upper: item.range === null ? null : formatInstant(item.range.upper),
     rows: item.rows,
-    reshape: item.reshape,
+    note: note(item) || null,
     features: dependents(item),
   };
 }
@@ -56,8 +57,13 @@ export function planTable(io: Io, source: string, plan: readonly PlanItem[]): st
 }
 
 function note(item: PlanItem): string {
-  if (item.reshape) return "redone over all data: stored buckets have another layout";
-  return item.range === null ? "no rows to read" : "";
+  if (item.range === null) return "no rows to read";
+  const { filledFrom } = item;
+  if (filledFrom === null || filledFrom === undefined) return "";
+  const at = formatInstant(filledFrom);
+  if (item.range.upper < filledFrom) return `stops before ${at}, where the filled buckets start: queries keep reading this range's history from the row log`;
+  if (item.range.lower < filledFrom) return `fills the history before ${at}`;
+  return `leaves the history before ${at} unfilled: queries keep reading it from the row log`;
 }
 
 function dependents(item: PlanItem): string[] {

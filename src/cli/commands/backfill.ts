@@ -27,12 +27,13 @@ export async function backfillCommand(io: Io, options: BackfillOptions): Promise
   // Names and the source are checked before the store is opened: a typo creates no store.
   const source = options.source === undefined ? null : offlineSource(project, options.source);
   const roots = resolveFeatures(project, options.feature ?? [], source?.output ?? null);
-  const session = await openStoreFor(io, options, project);
+  const session = await openStoreFor(io, options, project, { claim: options.plan !== true });
   try {
     await backfillIn(io, session, options, { roots, source, range: { kind: "bounds", ...(lower !== undefined && { lower }), ...(upper !== undefined && { upper }) } });
   } catch (error) {
     const { storeError } = await import("../../store/store-error.js");
-    throw storeError(error, session.storePath);
+    // Chunks commit one by one: say what a failure part way leaves behind.
+    throw storeError(error, session.storePath, "the chunks committed before hold the new buckets and the others are unchanged (`agg aggregate jobs` shows what the job committed); running the backfill again finishes it");
   } finally {
     session.close();
   }
@@ -56,10 +57,13 @@ async function backfillIn(io: Io, session: Session, options: BackfillOptions, { 
   if (!options.json) await printSeries(io, session, new Set(series.map((s) => s.id)));
 
   if (options.plan) {
-    const prepared = await prepareBackfill(session.db, session.project, request);
+    // The plan as the run would see it: a run claims the sizes first (store/size-state.ts).
+    const { declaredSizes } = await import("../../series/compiled-series.js");
+    const { projectedSizeRecords } = await import("../../store/size-state.js");
+    const prepared = await prepareBackfill(session.db, session.project, request, undefined, projectedSizeRecords(session.db, declaredSizes(series)));
     try {
       if (options.json) io.out(JSON.stringify({ job: null, status: "planned", source: sourceName, plan: prepared.plan.map(planJson) }, null, 2));
-      else io.out(`\n${planTable(io, sourceName, prepared.plan)}\n\nNothing was changed (--plan).`);
+      else io.out(`\n${planTable(io, sourceName, prepared.plan)}\n\nNo buckets were changed and no job was recorded (--plan).`);
     } finally {
       prepared.close();
     }

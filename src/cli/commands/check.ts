@@ -1,7 +1,7 @@
 import { formatSite } from "../../project/problem.js";
 import { existsSync } from "node:fs";
 import type { Project } from "../../project/model.js";
-import type { StaleSize } from "../../backfill/stale-sizes.js";
+import { staleReasonText, type StaleSize } from "../../series/stale-sizes.js";
 import { formatDuration } from "../../time/duration.js";
 import { projectDir, storeOptions, storePath, type GlobalOptions } from "../context.js";
 import type { Io } from "../io.js";
@@ -19,7 +19,7 @@ export async function checkCommand(io: Io, options: GlobalOptions): Promise<void
   const stale = problems.length === 0 ? await needsBackfill(io, options, project) : [];
   const verified = options.store === undefined ? null : await verifyStore(io, options, problems.length === 0 ? project : null);
   if (options.json) {
-    const needs = stale.map((s) => ({ series: s.seriesId, bucket: formatDuration(s.bucketMs), features: s.features }));
+    const needs = stale.map((s) => ({ series: s.seriesId, bucket: formatDuration(s.bucketMs), features: s.features, reason: s.reason }));
     io.out(JSON.stringify({ ok: problems.length === 0, files: source.files.length, problems: problems.map((p) => ({ where: formatSite(p.site, root) || null, code: p.code, message: p.message, subject: p.subject ?? null, hint: p.hint ?? null })), needsBackfill: needs, ...(verified !== null && { store: storeJson(verified) }) }, null, 2));
   } else {
     for (const p of problems) {
@@ -35,7 +35,8 @@ export async function checkCommand(io: Io, options: GlobalOptions): Promise<void
     const series = deriveSeries(project);
     io.out(`${io.color.green("ok")} ${source.files.length} files, ${project.namespaces.size} namespaces, ${project.windowed.length} windowed features, ${series.length} series, ${project.streams.size} stream resolvers, ${project.offlineSources.size} offline sources`);
     for (const s of stale) {
-      io.err(`${io.color.yellow("warning")} series ${s.seriesId} (bucket ${formatDuration(s.bucketMs)}) needs a backfill: its stored buckets were filled for other windows or aggregations (${s.features.join(", ")})\n  ${io.color.dim("hint:")} run \`agg backfill --feature ${s.features[0]}\` (it rebuilds the whole series)`);
+      const which = s.seriesId === null ? `the ${formatDuration(s.bucketMs)} buckets of ${s.features.join(", ")}` : `series ${s.seriesId} (bucket ${formatDuration(s.bucketMs)}, ${s.features.join(", ")})`;
+      io.err(`${io.color.yellow("warning")} ${which} needs a backfill: ${staleReasonText(s)}; queries read those values from the row log until then\n  ${io.color.dim("hint:")} run \`agg backfill --feature ${s.features[0]}\``);
     }
   }
   const failure = verified === null ? null : storeFailure(verified, options.json ?? false);
@@ -47,10 +48,8 @@ async function needsBackfill(io: Io, options: GlobalOptions, project: Project): 
   const path = storePath(io, options);
   if (!existsSync(path)) return [];
   const { openDatabase } = await import("../../store/open-store.js");
-  const { readSeries } = await import("../../store/series-registry.js");
   const { deriveSeries } = await import("../../series/derive.js");
-  const { compileSeries } = await import("../../series/compiled-series.js");
-  const { staleSizes } = await import("../../backfill/stale-sizes.js");
+  const { staleSizes } = await import("../../series/stale-sizes.js");
   let db;
   try {
     db = openDatabase(path, { ...storeOptions(io), mustExist: true, noWrites: true });
@@ -63,7 +62,7 @@ async function needsBackfill(io: Io, options: GlobalOptions, project: Project): 
   }
   try {
     const defs = deriveSeries(project);
-    return staleSizes(db, compileSeries(defs, readSeries(db, defs)));
+    return staleSizes(db, defs);
   } finally {
     db.close();
   }

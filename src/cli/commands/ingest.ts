@@ -100,7 +100,7 @@ export async function ingestCommand(io: Io, options: IngestOptions): Promise<voi
       io.err(`${io.color.yellow("warning:")} ${summary.rejected} message${summary.rejected === 1 ? "" : "s"} rejected (${where})`);
     }
     for (const n of summary.needsBackfill) {
-      io.err(`${io.color.yellow("warning:")} series ${n.series} (${n.bucket} buckets) was filled for an earlier definition of ${n.features.join(", ")}; its buckets were not updated. Run \`agg backfill --feature ${n.features[0] ?? ""}\``);
+      io.err(`${io.color.yellow("warning:")} series ${n.series} (${n.bucket} buckets, ${n.features.join(", ")}) needs a backfill: ${n.reason}; queries read those values from the row log until \`agg backfill --feature ${n.features[0] ?? ""}\` runs`);
     }
   } finally {
     spinner?.stop();
@@ -118,7 +118,7 @@ function storeFailure(error: unknown, path: string): unknown {
       hint: "the batches committed before were kept; run the same command again when the other process is done (kept messages are then duplicates), or wait longer with AGG_BUSY_TIMEOUT_MS",
     });
   }
-  return storeError(error, path);
+  return storeError(error, path, "the batches committed before were kept");
 }
 
 function parseBatchSize(text: string): number {

@@ -14,7 +14,7 @@ export interface ListOptions extends GlobalOptions {
 /** `agg aggregate list`: the series table, one row per rule. */
 export async function listCommand(io: Io, options: ListOptions): Promise<void> {
   const { buildSeriesTable, filterByFeatures } = await import("../../series/build-series-table.js");
-  const session = await openProjectAndStore(io, options);
+  const session = await openProjectAndStore(io, options, { claim: false });
   try {
     const rows = filterByFeatures(buildSeriesTable(session.defs, session.db, io.now()), options.feature ?? [], session.project);
     if (options.json) {

@@ -1,8 +1,10 @@
+import { isUtf8 } from "node:buffer";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { AggError } from "../../errors.js";
 import type { QueryResult } from "../../query/prepare-query.js";
 import type { ValueExplain } from "../../query/explain.js";
+import { firstInvalidByte } from "../../ingest/read-lines.js";
 import { parseIds } from "../../query/parse-ids.js";
 import { formatSpan } from "../../query/span.js";
 import { formatDuration } from "../../time/duration.js";
@@ -51,18 +53,30 @@ export async function queryCommand(io: Io, options: QueryOptions): Promise<void>
   if (!(options.explain && !options.json)) for (const warning of result.warnings) io.err(`${io.color.yellow("warning:")} ${warning}`);
 }
 
+const LONE_SURROGATE = /\p{Cs}/u;
+
 function entityIds(io: Io, options: QueryOptions): string[] {
   const ids = [...(options.id ?? [])];
   if (options.idsFile !== undefined) {
     const path = resolve(io.cwd, options.idsFile);
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = readFileSync(path, "utf8");
+      bytes = readFileSync(path);
     } catch (error) {
       throw new AggError("usage", `--ids-file: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { hint: "pass a text file with one entity id per line" });
     }
-    ids.push(...parseIds(text));
+    // As ingest does: bytes that are not UTF-8 would decode to U+FFFD and name another id.
+    const bad = isUtf8(bytes) ? -1 : firstInvalidByte(bytes);
+    if (bad !== -1) {
+      const line = bytes.subarray(0, bad).filter((b) => b === 0x0a).length + 1;
+      throw new AggError("usage", `--ids-file: line ${line} of ${path} is not UTF-8 (byte 0x${bytes[bad]!.toString(16).toUpperCase().padStart(2, "0")})`, { hint: "write the ids as UTF-8 text, one per line" });
+    }
+    // One at a time: a spread of a million ids into push overflows the stack.
+    for (const id of parseIds(bytes.toString("utf8"))) ids.push(id);
   }
+  // Ingest rejects such ids (UTF-8 has no form for a lone surrogate), so none is stored.
+  const malformed = ids.find((id) => LONE_SURROGATE.test(id));
+  if (malformed !== undefined) throw new AggError("usage", `the id ${JSON.stringify(malformed)} is not well-formed Unicode (it holds a lone surrogate), so no entity can have it`, { hint: "pass ids as UTF-8 text" });
   if (ids.length === 0) throw new AggError("usage", "agg query needs at least one entity id", { hint: "pass --id VALUE (repeatable) or --ids-file FILE with one id per line" });
   return ids;
 }
@@ -83,8 +97,10 @@ async function toJson(result: QueryResult) {
     rows: result.rows.map((r) => ({
       id: r.id,
       values: r.values,
+      status: r.status,
       ...(r.explain === undefined || explainJson === null ? {} : { explain: Object.fromEntries(Object.entries(r.explain).map(([fqn, e]) => [fqn, explainJson(e)])) }),
     })),
+    warnings: result.warnings,
   };
 }
 
@@ -120,7 +136,9 @@ function renderExplain(io: Io, result: QueryResult): string {
         for (const b of e.buckets) lines.push(`           [${formatInstant(b.start)}, ${formatInstant(b.end)})  ${plural(b.rows, "row")}${b.group === undefined ? "" : `  group ${b.group}`}`);
       }
       if (e.rowLog !== null) lines.push(`  row log  ${formatSpan(e.rowLog.span)}: ${plural(e.rowLog.rows, "row")}`);
-      else if (e.mode !== "buckets" && e.mode !== "never-backfilled") lines.push("  row log  none of the window is read from it");
+      else if (e.mode !== "buckets") lines.push("  row log  none of the window is read from it");
+      if (e.history !== null) lines.push(`  history  ${formatSpan(e.history)} from the row log, in place of buckets`);
+      lines.push(`  status   ${row.status[column]}`);
       for (const note of e.notes) lines.push(`  note     ${note}`);
       for (const warning of e.warnings) lines.push(`  ${io.color.yellow("warning")}  ${warning}`);
     }

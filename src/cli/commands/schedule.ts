@@ -38,7 +38,7 @@ export async function scheduleCommand(io: Io, options: ScheduleOptions): Promise
     }
   } catch (error) {
     const { storeError } = await import("../../store/store-error.js");
-    throw storeError(error, session.storePath);
+    throw storeError(error, session.storePath, "the backfill chunks and runs committed before are kept");
   } finally {
     process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
     session.close();

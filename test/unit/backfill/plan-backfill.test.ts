@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { planBackfill, planSpan, type RangeRequest } from "../../../src/backfill/plan-backfill.js";
 import type { RowSource } from "../../../src/backfill/row-source.js";
 import { chunks } from "../../../src/backfill/run-backfill.js";
+import type { SizeRecord } from "../../../src/store/size-state.js";
 import type { CompiledSeries } from "../../../src/series/compiled-series.js";
 
 const MIN = 60_000;
@@ -28,22 +29,22 @@ function series(id: number, anchor: number, sizes: number[]): CompiledSeries {
 }
 
 const times = [T0 + 5 * HOUR + 7 * MIN, T0 + 2 * DAY + 13 * HOUR, T0 + 3 * DAY + 23 * HOUR + 59 * MIN];
-const plan = (request: RangeRequest, stored = new Map<string, string>(), anchor = 0) =>
-  planBackfill([series(1, anchor, [HOUR, DAY])], () => source(times), stored, request).map((i) => ({ bucket: i.size.bucketMs, range: i.range, rows: i.rows, reshape: i.reshape }));
+const plan = (request: RangeRequest, stored = new Map<string, SizeRecord>(), anchor = 0) =>
+  planBackfill([series(1, anchor, [HOUR, DAY])], () => source(times), stored, request).map((i) => ({ bucket: i.size.bucketMs, range: i.range, rows: i.rows }));
 
 describe("planBackfill", () => {
   it("defaults to all data: lower aligned down, upper aligned up past the newest row", () => {
     expect(plan({ kind: "bounds" })).toEqual([
-      { bucket: HOUR, range: { lower: T0 + 5 * HOUR, upper: T0 + 4 * DAY }, rows: 3, reshape: false },
-      { bucket: DAY, range: { lower: T0, upper: T0 + 4 * DAY }, rows: 3, reshape: false },
+      { bucket: HOUR, range: { lower: T0 + 5 * HOUR, upper: T0 + 4 * DAY }, rows: 3 },
+      { bucket: DAY, range: { lower: T0, upper: T0 + 4 * DAY }, rows: 3 },
     ]);
   });
 
   it("aligns explicit bounds per bucket size, and counts the rows inside", () => {
     const request: RangeRequest = { kind: "bounds", lower: T0 + 5 * HOUR + 30 * MIN, upper: T0 + 2 * DAY + 13 * HOUR };
     expect(plan(request)).toEqual([
-      { bucket: HOUR, range: { lower: T0 + 5 * HOUR, upper: T0 + 2 * DAY + 13 * HOUR }, rows: 1, reshape: false },
-      { bucket: DAY, range: { lower: T0, upper: T0 + 3 * DAY }, rows: 2, reshape: false },
+      { bucket: HOUR, range: { lower: T0 + 5 * HOUR, upper: T0 + 2 * DAY + 13 * HOUR }, rows: 1 },
+      { bucket: DAY, range: { lower: T0, upper: T0 + 3 * DAY }, rows: 2 },
     ]);
   });
 
@@ -52,18 +53,20 @@ describe("planBackfill", () => {
     expect(plan({ kind: "bounds" }, new Map(), anchor)[1]).toMatchObject({ range: { lower: T0 - DAY + 6 * HOUR, upper: T0 + 4 * DAY + 6 * HOUR } });
   });
 
-  it("a size stored with another layout is redone over all data, whatever the bounds", () => {
-    const stored = new Map([["1:3600000", "sig3600000"], ["1:86400000", "old"]]);
-    expect(plan({ kind: "bounds", lower: T0 + 3 * DAY }, stored)).toEqual([
-      { bucket: HOUR, range: { lower: T0 + 3 * DAY, upper: T0 + 4 * DAY }, rows: 1, reshape: false },
-      { bucket: DAY, range: { lower: T0, upper: T0 + 4 * DAY }, rows: 3, reshape: true },
+  it("carries the size's filled part, and whether the range starts at the oldest row", () => {
+    const stored = new Map<string, SizeRecord>([["1:86400000", { layout: "sig86400000", filledFrom: T0 + 3 * DAY, reason: "new" }]]);
+    const items = planBackfill([series(1, 0, [HOUR, DAY])], () => source(times), stored, { kind: "bounds" });
+    expect(items.map((i) => [i.size.bucketMs, i.filledFrom, i.fromOldest])).toEqual([
+      [HOUR, undefined, true],
+      [DAY, T0 + 3 * DAY, true],
     ]);
+    expect(planBackfill([series(1, 0, [HOUR])], () => source(times), stored, { kind: "bounds", lower: T0 })[0]!.fromOldest).toBe(false);
   });
 
   it("a scheduled run fills all data up to the bucket boundary at or before now", () => {
     expect(plan({ kind: "scheduled", now: T0 + 2 * DAY + 13 * HOUR + 20 * MIN })).toEqual([
-      { bucket: HOUR, range: { lower: T0 + 5 * HOUR, upper: T0 + 2 * DAY + 13 * HOUR }, rows: 1, reshape: false },
-      { bucket: DAY, range: { lower: T0, upper: T0 + 2 * DAY }, rows: 1, reshape: false },
+      { bucket: HOUR, range: { lower: T0 + 5 * HOUR, upper: T0 + 2 * DAY + 13 * HOUR }, rows: 1 },
+      { bucket: DAY, range: { lower: T0, upper: T0 + 2 * DAY }, rows: 1 },
     ]);
   });
 
@@ -71,8 +74,8 @@ describe("planBackfill", () => {
     const empty = planBackfill([series(1, 0, [HOUR])], () => source([]), new Map(), { kind: "bounds" });
     expect(empty.map((i) => [i.range, i.rows])).toEqual([[null, 0]]);
     expect(plan({ kind: "bounds", upper: T0 })).toEqual([
-      { bucket: HOUR, range: null, rows: 0, reshape: false },
-      { bucket: DAY, range: null, rows: 0, reshape: false },
+      { bucket: HOUR, range: null, rows: 0 },
+      { bucket: DAY, range: null, rows: 0 },
     ]);
     expect(planSpan(empty)).toEqual({ lower: null, upper: null });
   });

@@ -122,7 +122,7 @@ describe("bucket states kept between batches", () => {
     });
     expect(frozen).not.toBeNull();
     expect(hourBuckets(other)).toBe(frozen);
-    expect(summary.needsBackfill).toEqual([{ series: 1, bucket: "1h", features: expect.arrayContaining(["account.total"]) as unknown }]);
+    expect(summary.needsBackfill).toEqual([{ series: 1, bucket: "1h", features: expect.arrayContaining(["account.total"]) as unknown, reason: expect.stringContaining("another definition") as unknown }]);
     db.close();
     other.close();
   });

@@ -15,7 +15,8 @@ import { aggregatedValue, groupKeyOf, matchesFilter } from "../../../src/series/
 import { BucketTable } from "../../../src/store/bucket-table.js";
 import { openDatabase, type Db } from "../../../src/store/open-store.js";
 import { RowLog } from "../../../src/store/row-log.js";
-import { recordLayout, registerSeries, setMaterializedThrough } from "../../../src/store/series-registry.js";
+import { advanceMaxEventTime, recordLayout, registerSeries } from "../../../src/store/series-registry.js";
+import { advanceMaterializedThrough as setMaterializedThrough } from "../../../src/store/unfolded-rows.js";
 import { bucketStart } from "../../../src/time/buckets.js";
 import { seededTxns, type Txn } from "../../helpers/events.js";
 
@@ -98,7 +99,7 @@ export function events(count: number, spanMs: number, seed = 3, start = T0): Txn
  * A store holding every event in the row log, and in the buckets those that `inBuckets`
  * keeps (all by default; `ts < M` to play a backfill through M with no live stream).
  */
-export function buildStore(p: Project, txns: readonly Txn[], inBuckets: (t: Txn) => boolean = () => true): Db {
+export function buildStore(p: Project, txns: readonly Txn[], inBuckets: (t: Txn) => boolean = () => true, options: { materialized?: boolean } = {}): Db {
   const db = openDatabase(join(mkdtempSync(join(tmpdir(), "agg-query-")), "store.db"));
   const defs = deriveSeries(p);
   const compiled = compileSeries(defs, registerSeries(db, defs, T0));
@@ -120,6 +121,13 @@ export function buildStore(p: Project, txns: readonly Txn[], inBuckets: (t: Txn)
         }
         for (const e of states.values()) table.put(series.id, size.bucketMs, e.keys, e.start, size.layout.rows(e.state), size.layout.encode(e.state));
         recordLayout(db, series.id, size.bucketMs, size.signature);
+      }
+      // As ingest leaves it: the clock at the newest folded event, materialized through it.
+      const folded = txns.filter(inBuckets).map((t) => t.ts);
+      if (folded.length > 0 && options.materialized !== false) {
+        const newest = folded.reduce((a, b) => Math.max(a, b));
+        advanceMaxEventTime(db, series.id, newest);
+        setMaterializedThrough(db, series.id, newest + 1);
       }
     }
   })();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { planRowWindow, planSize, planWindow, type WindowPlan } from "../../../src/query/plan-window.js";
+import { planRowWindow, planSize as planSizeOf, planWindow, type SizeFacts, type WindowPlan } from "../../../src/query/plan-window.js";
+import { bucketStart } from "../../../src/time/buckets.js";
 import { firstMs, lastMs, type Span } from "../../../src/query/span.js";
 import { prng } from "../../helpers/events.js";
 
@@ -8,6 +9,11 @@ const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 const T0 = Date.UTC(2024, 2, 1); // 2024-03-01T00:00:00Z, a day boundary
 const at = (h: number, m = 0) => T0 + h * HOUR + m * MIN;
+
+/** A size filled from the beginning whose buckets hold nothing after T, unless `facts` says otherwise. */
+function planSize(at: number, bucketMs: number, anchor: number, bufferMs: number | null, m: number | null, facts: Partial<SizeFacts> = {}) {
+  return planSizeOf(at, { bucketMs, anchor, bufferMs, materializedThrough: m === null && bufferMs === null ? at + 1 : m, trustedFrom: -Infinity, newestEvent: null, unfoldedFrom: null, ...facts });
+}
 
 function span(from: number, to: number, bounds: Span["bounds"]): Span {
   return { from, to, bounds };
@@ -75,17 +81,36 @@ describe("planWindow with a continuous buffer (SPEC 5.3)", () => {
     expect(planSize(at(12), B, 0, C, at(10) - 1).mode).toBe("buffer-gap");
   });
 
-  it("M after T: buckets only, as far as T's bucket", () => {
+  it("M after T, nothing after T in the buckets: buckets only, as far as T's bucket", () => {
     const p = planWindow(planSize(at(12), B, 0, C, at(13)), HOUR);
     expect(p.buckets).toEqual(span(at(11), at(12, 10), "[)"));
     expect(p.rows).toBeNull();
   });
 
-  it("never backfilled: buckets only", () => {
+  it("nothing ever folded (no M): every bucket slot from the row log, up to T", () => {
     const p = planWindow(planSize(at(12), B, 0, C, null), HOUR);
-    expect(p.mode).toBe("never-backfilled");
-    expect(p.buckets).toEqual(span(at(11), at(12, 10), "[)"));
+    expect(p.mode).toBe("unmaterialized");
+    expect(p.buckets).toBeNull();
+    expect(p.history).toEqual(span(at(11), at(12) + 1, "[)"));
     expect(p.rows).toBeNull();
+  });
+
+  it("slots before the filled part come from the row log, the rest from buckets", () => {
+    const p = planWindow(planSize(at(12), HOUR, 0, null, null, { trustedFrom: at(9) }), 6 * HOUR);
+    expect(p.history).toEqual(span(at(6), at(9), "[)"));
+    expect(p.buckets).toEqual(span(at(9), at(13), "[)"));
+  });
+
+  it("as of a past T: the bucket holding T comes from the row log up to T, never its later rows", () => {
+    const p = planWindow(planSize(at(12, 30), HOUR, 0, null, null, { newestEvent: at(20) }), 3 * HOUR);
+    expect(p.buckets).toEqual(span(at(9), at(12), "[)"));
+    expect(p.rows).toEqual(span(at(12), at(12, 30), "[]"));
+  });
+
+  it("as of a past T with a buffer and M after T: the same", () => {
+    const p = planWindow(planSize(at(12, 30), HOUR, 0, 2 * HOUR, at(20), { newestEvent: at(20) - 1 }), 3 * HOUR);
+    expect(p.buckets).toEqual(span(at(9), at(12), "[)"));
+    expect(p.rows).toEqual(span(at(12), at(12, 30), "[]"));
   });
 
   it("a window shorter than the buffer reads the row log from the window's first bucket", () => {
@@ -103,9 +128,9 @@ describe("planRowWindow", () => {
   });
 });
 
-/** Every ms from the first bucket to T lies in exactly one of: buckets, rows, uncovered. */
+/** Every ms from the first bucket to T lies in exactly one of: history, buckets, rows, uncovered. */
 function partitions(p: WindowPlan, at: number): void {
-  const parts = [p.buckets, p.rows, p.uncovered].filter((s): s is Span => s !== null).map((s) => [firstMs(s), lastMs(s)] as const);
+  const parts = [p.history, p.buckets, p.rows, p.uncovered].filter((s): s is Span => s !== null).map((s) => [firstMs(s), lastMs(s)] as const);
   parts.sort((a, b) => a[0] - b[0]);
   expect(parts[0]![0]).toBe(p.cut);
   for (let i = 1; i < parts.length; i++) expect(parts[i]![0]).toBe(parts[i - 1]![1] + 1);
@@ -124,7 +149,14 @@ describe("planWindow partitions the window", () => {
       const anchor = random() < 0.5 ? 0 : Math.floor(random() * B);
       const C = random() < 0.2 ? null : Math.floor(random() * 3 * W) + 1;
       const M = random() < 0.1 ? null : T - Math.floor(random() * 4 * W) + Math.floor(random() * B);
-      partitions(planWindow(planSize(T, B, anchor, C, M), W), T);
+      const trustedFrom = random() < 0.3 ? Infinity : random() < 0.5 ? -Infinity : bucketStart(T - Math.floor((random() * 2 * W) / B) * B, B, anchor);
+      const newestEvent = random() < 0.5 ? null : T + Math.floor((random() - 0.5) * 2 * W);
+      const unfoldedFrom = random() < 0.7 ? null : T - Math.floor(random() * 2 * W);
+      const p = planWindow(planSizeOf(T, { bucketMs: B, anchor, bufferMs: C, materializedThrough: M === null ? M : unfoldedFrom === null ? M : Math.min(M, unfoldedFrom), trustedFrom, newestEvent, unfoldedFrom }), W);
+      partitions(p, T);
+      // Nothing after T is ever read.
+      for (const part of [p.history, p.buckets, p.rows]) if (part !== null && part !== p.buckets) expect(lastMs(part)).toBeLessThanOrEqual(T);
+      if (p.buckets !== null && newestEvent !== null && newestEvent > T) expect(p.buckets.to).toBeLessThanOrEqual(T + 1);
     }
   });
 });

@@ -1,5 +1,4 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { isAggError } from "../../../src/errors.js";
 import { prepareQuery } from "../../../src/query/prepare-query.js";
 import { deriveSeries } from "../../../src/series/derive.js";
 import type { Db } from "../../../src/store/open-store.js";
@@ -23,9 +22,9 @@ function amounts(txns: readonly Txn[], id: string, lo: number, hi: number, keep:
   return txns.filter((t) => t[key] === id && t.ts >= lo && t.ts < hi && keep(t)).map((t) => t.amount);
 }
 
-/** SPEC 5.3: every bucket [s, e) with e > T - W and s <= T, as the range of times it holds. */
+/** SPEC 5.3: every bucket [s, e) with e > T - W and s <= T, as the range of times it holds, as of T (no row after T). */
 function overlapRange(T: number, W: number, B: number, anchor = 0): [number, number] {
-  return [floorTo(T - W, B, anchor), floorTo(T, B, anchor) + B];
+  return [floorTo(T - W, B, anchor), Math.min(floorTo(T, B, anchor) + B, T + 1)];
 }
 
 const IDS = ["u0", "u1", "u2", "u3", "nobody"];
@@ -203,36 +202,44 @@ describe("prepareQuery: the continuous buffer (SPEC 5.3)", () => {
   it("C >= T - M: buckets before the last filled one plus the row log from its start, nothing twice", () => {
     const M = T - 90 * MIN + 4 * MIN; // 10:39: the last filled bucket is [10:30, 10:40)
     for (const live of [false, true]) {
-      const result = prepareQuery(backfilledThrough(M, live), p, deriveSeries(p), names).run(["u0", "u1", "u2", "u3"], T, { explain: true });
+      // A live stream moves M itself, to its newest folded event.
+      const m = live ? Math.max(M, ...txns.filter((t) => t.ts <= T).map((t) => t.ts + 1)) : M;
+      const db = backfilledThrough(M, live);
+      const result = prepareQuery(db, p, deriveSeries(p), names).run(["u0", "u1", "u2", "u3"], T, { explain: true });
       for (const row of result.rows) {
         const [lo] = overlapRange(T, DAY, B);
         expect(row.values["user.food__86400__"]).toBe(calc.sum(amounts(txns, row.id, lo, T + 1, isFood)));
         const e = row.explain!["user.food__86400__"]!;
         expect(e.mode).toBe("buffer");
-        expect(e.rowLog!.span).toEqual({ from: floorTo(M - 1, B), to: T, bounds: "[]" });
-        expect(Math.max(...e.buckets.map((b) => b.end))).toBeLessThanOrEqual(floorTo(M - 1, B));
+        expect(e.rowLog!.span).toEqual({ from: floorTo(m - 1, B), to: T, bounds: "[]" });
+        expect(Math.max(...e.buckets.map((b) => b.end))).toBeLessThanOrEqual(floorTo(m - 1, B));
         expect(e.uncovered).toBeNull();
       }
       expect(result.warnings).toEqual([]);
     }
   });
 
-  it("a live series (buckets past M) still follows the rules: later buckets are not read in the gap case", () => {
+  it("a live series moves M itself: its buckets past a backfill's M are read, nothing is left to a gap", () => {
     const M = T - 5 * HOUR;
-    const row = prepareQuery(backfilledThrough(M, true), p, deriveSeries(p), names).run(["u1"], T).rows[0]!;
+    const result = prepareQuery(backfilledThrough(M, true), p, deriveSeries(p), names).run(["u1"], T, { explain: true });
+    const row = result.rows[0]!;
     const [lo] = overlapRange(T, DAY, B);
-    expect(row.values["user.food__86400__"]).toBe(calc.sum([...amounts(txns, "u1", lo, floorTo(M, B), isFood), ...amounts(txns, "u1", T - C + 1, T + 1, isFood)]));
-    // A feature without a buffer reads every bucket as usual.
-    expect(row.values["user.plain__86400__"]).toBe(calc.sum(amounts(txns, "u1", lo, floorTo(T, B) + B)));
+    expect(row.values["user.food__86400__"]).toBe(calc.sum(amounts(txns, "u1", lo, T + 1, isFood)));
+    // T is 12 h before the newest event, so the day window reaches past retention: its oldest slots come from the row log.
+    expect(row.status["user.food__86400__"]).toBe("row_log");
+    expect(row.explain!["user.food__86400__"]!.uncovered).toBeNull();
+    expect(result.warnings).toEqual([]);
+    expect(row.values["user.plain__86400__"]).toBe(calc.sum(amounts(txns, "u1", lo, T + 1)));
   });
 
-  it("never backfilled: buckets only", () => {
-    const db = buildStore(p, txns);
+  it("nothing ever folded (no materialized-through time): every slot from the row log, status row_log", () => {
+    const db = buildStore(p, txns, () => false, { materialized: false });
     dbs.push(db);
     const row = prepareQuery(db, p, deriveSeries(p), names).run(["u2"], T, { explain: true }).rows[0]!;
     const [lo, hi] = overlapRange(T, DAY, B);
     expect(row.values["user.food__86400__"]).toBe(calc.sum(amounts(txns, "u2", lo, hi, isFood)));
-    expect(row.explain!["user.food__86400__"]).toMatchObject({ mode: "never-backfilled", rowLog: null, uncovered: null });
+    expect(row.status["user.food__86400__"]).toBe("row_log");
+    expect(row.explain!["user.food__86400__"]).toMatchObject({ mode: "unmaterialized", buckets: [], history: { from: lo, to: T + 1, bounds: "[)" }, uncovered: null });
   });
 });
 
@@ -241,22 +248,27 @@ describe("prepareQuery: explain and stored layouts", () => {
   const p = project(features);
   const txns = events(200, DAY, 9);
 
-  it("lists the buckets merged with their rows", () => {
+  it("lists the buckets merged with their rows; as of a past T, the bucket holding T comes from the row log", () => {
     const db = buildStore(p, txns);
     dbs.push(db);
-    const T = T0 + 12 * HOUR;
-    const e = prepareQuery(db, p, deriveSeries(p), ["user.s"]).run(["u1"], T, { explain: true }).rows[0]!.explain!["user.s__10800__"]!;
+    // Within retention of the newest event (older buckets count as dropped), and before it.
+    const newest = Math.max(...txns.map((t) => t.ts));
+    const T = floorTo(newest, HOUR) - HOUR + 30 * MIN;
+    const row = prepareQuery(db, p, deriveSeries(p), ["user.s"]).run(["u1"], T, { explain: true }).rows[0]!;
+    const e = row.explain!["user.s__10800__"]!;
     const expected = [];
-    for (let s = T - 3 * HOUR; s <= T; s += HOUR) {
+    for (let s = floorTo(T - 3 * HOUR, HOUR); s < floorTo(T, HOUR); s += HOUR) {
       const rows = amounts(txns, "u1", s, s + HOUR).length;
       if (rows > 0) expected.push({ start: s, end: s + HOUR, rows });
     }
     expect(e.buckets).toEqual(expected);
-    expect(e.bucketRange).toEqual({ from: T - 3 * HOUR, to: T + HOUR, bounds: "[)" });
-    expect(e).toMatchObject({ mode: "buckets", bucketMs: HOUR, rowLog: null, uncovered: null, warnings: [] });
+    expect(e.bucketRange).toEqual({ from: floorTo(T - 3 * HOUR, HOUR), to: floorTo(T, HOUR), bounds: "[)" });
+    expect(e).toMatchObject({ mode: "buckets", bucketMs: HOUR, rowLog: { span: { from: floorTo(T, HOUR), to: T, bounds: "[]" } }, uncovered: null, history: null, warnings: [] });
+    expect(row.values["user.s__10800__"]).toBe(calc.sum(amounts(txns, "u1", floorTo(T - 3 * HOUR, HOUR), T + 1)));
+    expect(row.status["user.s__10800__"]).toBe("present");
   });
 
-  it("warns when a window reaches back past what retention keeps", () => {
+  it("a window reaching back past what retention keeps is computed from the row log, the same value", () => {
     const db = buildStore(p, txns);
     dbs.push(db);
     const latest = T0 + 10 * DAY;
@@ -264,25 +276,24 @@ describe("prepareQuery: explain and stored layouts", () => {
     const query = prepareQuery(db, p, deriveSeries(p), ["user.s"]);
     // Kept: buckets ending after latest - 3h (the longest window) - 1h (the bucket).
     const cutoff = latest - 4 * HOUR;
-    expect(query.run(["u1"], cutoff + 3 * HOUR).warnings).toEqual([]);
-    const old = query.run(["u1"], cutoff + 3 * HOUR - 1, { explain: true });
-    const warning = `user.s__10800__: the window reaches back before ${new Date(cutoff).toISOString().replace(".000Z", "Z")}, and buckets ending by then were deleted by retention`;
-    expect(old.warnings).toEqual([expect.stringContaining(warning)]);
-    expect(old.rows[0]!.explain!["user.s__10800__"]!.warnings).toEqual(old.warnings);
+    expect(query.run(["u1"], cutoff + 3 * HOUR).rows[0]!.status["user.s__10800__"]).not.toBe("row_log");
+    for (const T of [T0 + 5 * HOUR, T0 + 23 * HOUR + 59 * MIN]) {
+      const old = query.run(["u1"], T, { explain: true });
+      expect(old.warnings).toEqual([]);
+      expect(old.rows[0]!.status["user.s__10800__"]).toBe("row_log");
+      expect(old.rows[0]!.values["user.s__10800__"]).toBe(calc.sum(amounts(txns, "u1", floorTo(T - 3 * HOUR, HOUR), T + 1)));
+      expect(old.rows[0]!.explain!["user.s__10800__"]!.history).not.toBeNull();
+    }
   });
 
-  it("refuses buckets filled for other aggregations, with a backfill hint", () => {
+  it("never reads buckets filled for other aggregations: the row log answers, with a warning naming the backfill", () => {
     const db = buildStore(p, txns);
     dbs.push(db);
     const other = project([feature("s", [3 * HOUR], { agg: { fn: "max" } })]);
-    let error: unknown;
-    try {
-      prepareQuery(db, other, deriveSeries(other), ["user.s"]);
-    } catch (e) {
-      error = e;
-    }
-    expect(isAggError(error) && error.code).toBe("store");
-    expect((error as Error).message).toMatch(/hold sum, but the project now needs max/);
-    expect((error as { hint: string }).hint).toMatch(/agg backfill --feature user\.s/);
+    const T = T0 + 20 * HOUR;
+    const result = prepareQuery(db, other, deriveSeries(other), ["user.s"]).run(["u1"], T);
+    expect(result.rows[0]!.values["user.s__10800__"]).toBe(calc.max(amounts(txns, "u1", floorTo(T - 3 * HOUR, HOUR), T + 1)));
+    expect(result.rows[0]!.status["user.s__10800__"]).toBe("row_log");
+    expect(result.warnings).toEqual([expect.stringMatching(/filled for an earlier definition of user\.s .*agg backfill --feature user\.s/)]);
   });
 });
