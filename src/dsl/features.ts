@@ -72,7 +72,7 @@ export function features<const N extends string, const C extends Columns>(name: 
 }
 
 function invalidColumn(): ScalarSpec {
-  return { kind: "invalid" as ScalarKind, primary: false, references: null, featureTime: false, optional: true, site: null };
+  return { kind: "invalid" as ScalarKind, primary: false, references: null, featureTime: false, optional: true, epochUnit: null, site: null };
 }
 
 /** All rows of a namespace, for a bare row count: `rows(Transaction).count()`. */

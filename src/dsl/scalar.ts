@@ -3,7 +3,7 @@ import { callSite, type Site } from "./site.js";
 
 export type ScalarKind = "string" | "int" | "float" | "bool" | "datetime";
 
-/** What a datetime feature accepts in a row: ISO string, epoch milliseconds, or a Date. */
+/** What a datetime feature accepts in a row: ISO string, epoch milliseconds (or seconds with `.epoch("s")`), or a Date. */
 export type DateInput = string | number | Date;
 
 /** The TypeScript type of each scalar kind's values. */
@@ -22,6 +22,8 @@ export interface ScalarSpec {
   readonly references: string | null;
   readonly featureTime: boolean;
   readonly optional: boolean;
+  /** datetime only: the unit of numeric values, when declared with `.epoch()`. */
+  readonly epochUnit: "s" | "ms" | null;
   readonly site: Site | null;
 }
 
@@ -41,6 +43,12 @@ export interface Scalar<K extends ScalarKind, O extends boolean = false> {
   featureTime(this: Scalar<"datetime", O>): Scalar<"datetime", O>;
   /** Allows null: `category: string().optional()`. */
   optional(): Scalar<K, true>;
+  /**
+   * The unit of numeric event times in rows. Without it, numbers are epoch milliseconds
+   * and a number below 1e11 (which can only be seconds, or 1970) is rejected.
+   * @example `ts: datetime().featureTime().epoch("s")` // rows carry `ts: 1717063200`
+   */
+  epoch(this: Scalar<"datetime", O>, unit: "s" | "ms"): Scalar<"datetime", O>;
 }
 
 function scalar<K extends ScalarKind, O extends boolean>(spec: ScalarSpec): Scalar<K, O> {
@@ -52,12 +60,13 @@ function scalar<K extends ScalarKind, O extends boolean>(spec: ScalarSpec): Scal
     references: (fqn: string) => with_<K, O>({ references: fqn }),
     featureTime: () => with_<"datetime", O>({ featureTime: true }),
     optional: () => with_<K, true>({ optional: true }),
+    epoch: (unit: "s" | "ms") => with_<"datetime", O>({ epochUnit: unit }),
   }) as Scalar<K, O>;
 }
 
 function declare<K extends ScalarKind>(kind: K): Scalar<K> {
   return scalar<K, false>(
-    Object.freeze({ kind, primary: false, references: null, featureTime: false, optional: false, site: callSite() }),
+    Object.freeze({ kind, primary: false, references: null, featureTime: false, optional: false, epochUnit: null, site: callSite() }),
   );
 }
 
@@ -69,5 +78,5 @@ export const int = (): Scalar<"int"> => declare("int");
 export const float = (): Scalar<"float"> => declare("float");
 /** A boolean feature. @example `is_fraud: bool()` */
 export const bool = (): Scalar<"bool"> => declare("bool");
-/** A datetime feature (ISO string, epoch ms or Date in rows). @example `ts: datetime().featureTime()` */
+/** A datetime feature (ISO string, epoch ms or Date in rows; `.epoch("s")` for seconds). @example `ts: datetime().featureTime()` */
 export const datetime = (): Scalar<"datetime"> => declare("datetime");

@@ -1,6 +1,6 @@
 import type { Row, Scalar } from "../aggregate/types.js";
 import type { NamespaceModel } from "../project/model.js";
-import { parseEventTime } from "../time/instant.js";
+import { parseEventTime, type EpochUnit } from "../time/instant.js";
 
 /** A row ready for the row log: typed values, key, event time, canonical JSON. */
 export interface NormalizedRow {
@@ -27,7 +27,7 @@ export function normalizeRow(ns: NamespaceModel, raw: unknown): NormalizedRow | 
       row[scalar.name] = null;
       continue;
     }
-    const typed = coerce(scalar.kind, value);
+    const typed = coerce(scalar.kind, value, scalar.epochUnit);
     if (typeof typed === "object" && typed !== null) return { error: `${ns.name}.${scalar.name}: ${typed.error}` };
     row[scalar.name] = typed;
   }
@@ -40,7 +40,7 @@ export function normalizeRow(ns: NamespaceModel, raw: unknown): NormalizedRow | 
 /** A UTF-16 code unit of a surrogate pair that has no partner (`u` mode reads pairs as one code point). */
 const LONE_SURROGATE = /\p{Cs}/u;
 
-function coerce(kind: string, value: unknown): Scalar | { error: string } {
+function coerce(kind: string, value: unknown, unit: EpochUnit): Scalar | { error: string } {
   switch (kind) {
     case "string": {
       if (typeof value !== "string") return { error: `expected a string, got ${describe(value)}` };
@@ -58,7 +58,7 @@ function coerce(kind: string, value: unknown): Scalar | { error: string } {
       if (typeof value !== "number" || !Number.isFinite(value)) return { error: `expected a finite number, got ${describe(value)}` };
       return Object.is(value, -0) ? 0 : value;
     case "datetime": {
-      const ms = parseEventTime(value);
+      const ms = parseEventTime(value, unit);
       return typeof ms === "string" ? { error: ms } : ms;
     }
     default:

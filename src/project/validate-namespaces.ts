@@ -31,7 +31,12 @@ export function validateNamespaces(declared: readonly { spec: NamespaceSpec; fil
         problems.push(problem("bad-expression", `"${spec.name}.${column.name}" is not a feature declaration`, site, { subject: `${spec.name}.${column.name}`, hint: "declare features with string(), int(), float(), bool(), datetime(), windowed() or groupByWindowed()" }));
         continue;
       }
-      scalars.push({ ...column.scalar, name: column.name });
+      const unit = column.scalar.epochUnit ?? null;
+      if (unit !== null && (column.scalar.kind !== "datetime" || (unit !== "s" && unit !== "ms"))) {
+        const why = column.scalar.kind !== "datetime" ? "only a datetime() feature has an epoch unit" : `the epoch unit ${JSON.stringify(unit)} is not "s" or "ms"`;
+        problems.push(problem("bad-expression", `"${spec.name}.${column.name}": ${why}`, columnSite, { subject: `${spec.name}.${column.name}`, hint: 'write datetime().epoch("s") for epoch seconds or .epoch("ms") for milliseconds' }));
+      }
+      scalars.push({ ...column.scalar, epochUnit: unit, name: column.name });
     }
     namespaces.set(spec.name, { name: spec.name, site, scalars, ...keys(spec.name, scalars, site, problems) });
   }

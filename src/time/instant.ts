@@ -47,10 +47,10 @@ function parseEpochSeconds(text: string): number | string {
   return ms;
 }
 
-/** ISO-8601 datetime or date to ms, or the reason it is not one. */
-function parseIso(text: string): number | string {
+/** ISO-8601 datetime or date to ms, or the reason it is not one (`allowed` says what to write instead). */
+function parseIso(text: string, allowed = ALLOWED): number | string {
   const m = ISO.exec(text);
-  if (m === null) return `not a recognised time; allowed are ${ALLOWED}`;
+  if (m === null) return `not a recognised time; allowed are ${allowed}`;
   const [, y, mo, d, h, mi, s, frac, z, sign, oh, om] = m;
   const year = Number(y);
   const month = Number(mo);
@@ -90,38 +90,52 @@ export function formatInstant(ms: number): string {
   return date.toISOString().replace(".000Z", "Z");
 }
 
+/** How a datetime feature reads numbers: declared with `datetime().epoch(unit)`, or not (null). */
+export type EpochUnit = "s" | "ms" | null;
+
+/**
+ * Numbers below this (1973-03-03 in epoch ms) are refused as milliseconds unless the
+ * feature declares its unit: they are almost always epoch seconds, which read as
+ * milliseconds land in January 1970 where no query ever looks.
+ */
+export const MIN_UNDECLARED_EPOCH_MS = 1e11;
+
+const EVENT_ALLOWED = 'an ISO-8601 time with Z or an offset ("2024-03-01T10:00:00Z"), a date ("2024-03-01", UTC midnight), or epoch milliseconds (1709287200000)';
+
 /**
  * An event time from an ingested row, as epoch ms, or the reason it is rejected (a
  * string, so ingest can report it with the line number).
  *
- * - numbers are epoch MILLISECONDS; digit strings too (a CSV cell reads like its JSON
- *   number). Fractional ms are floored: bucket edges are whole ms, so flooring never
- *   moves an event into another bucket.
+ * - numbers (and digit strings: a CSV cell reads like its JSON number) are epoch
+ *   milliseconds, or seconds with `unit: "s"`. Without a declared unit a number below
+ *   MIN_UNDECLARED_EPOCH_MS is refused (it is almost surely seconds). Fractional ms are
+ *   floored: bucket edges are whole ms, so flooring never moves an event into another bucket.
  * - other strings: ISO-8601 as in `parseInstant` (a time needs Z or an offset).
  * - `Date` objects.
  * - rejected: NaN, Infinity, other types, and times before 1970-01-01 or after 9999-12-31.
  */
-export function parseEventTime(value: unknown): number | string {
+export function parseEventTime(value: unknown, unit: EpochUnit = null): number | string {
   let ms: number;
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) return `event time is ${value}; expected epoch milliseconds or an ISO-8601 string`;
-    ms = Math.floor(value);
+  if (typeof value === "number" || (typeof value === "string" && /^\s*\d+(\.\d+)?\s*$/.test(value))) {
+    const n = typeof value === "number" ? value : Number(value.trim());
+    if (!Number.isFinite(n)) return `event time is ${n}; expected ${EVENT_ALLOWED}`;
+    ms = unit === "s" ? Math.round(n * 1000) : Math.floor(n);
+    if (unit === null && ms >= MIN_EVENT_MS && ms < MIN_UNDECLARED_EPOCH_MS) {
+      return `event time ${n} is a number below ${MIN_UNDECLARED_EPOCH_MS} (read as epoch milliseconds it is ${formatLoose(ms)}): it looks like epoch seconds; send epoch milliseconds or ISO-8601, or declare the unit on the feature: \`datetime().featureTime().epoch("s")\` (or \`.epoch("ms")\` to accept such small millisecond values)`;
+    }
   } else if (typeof value === "string") {
     const trimmed = value.trim();
     if (trimmed === "") return "event time is empty";
-    if (/^\d+(\.\d+)?$/.test(trimmed)) ms = Math.floor(Number(trimmed));
-    else {
-      const parsed = parseIso(trimmed);
-      if (typeof parsed === "string") return `event time ${JSON.stringify(value)}: ${parsed}`;
-      ms = parsed;
-    }
+    const parsed = parseIso(trimmed, EVENT_ALLOWED);
+    if (typeof parsed === "string") return `event time ${JSON.stringify(value)}: ${parsed}`;
+    ms = parsed;
   } else if (value instanceof Date) {
     ms = value.getTime();
     if (Number.isNaN(ms)) return "event time is an invalid Date";
   } else {
     const kind = Array.isArray(value) ? "array" : typeof value;
     const got = value === null ? "null" : value === undefined ? "missing" : `${/^[aeiou]/.test(kind) ? "an" : "a"} ${kind}`;
-    return `event time is ${got}; expected epoch milliseconds or an ISO-8601 string`;
+    return `event time is ${got}; expected ${EVENT_ALLOWED}`;
   }
   if (ms < MIN_EVENT_MS) return `event time ${formatLoose(ms)} is before 1970-01-01`;
   if (ms > MAX_EVENT_MS) return `event time ${formatLoose(ms)} is after 9999-12-31`;

@@ -3,7 +3,8 @@ import type { ScalarKind } from "../../../src/dsl/scalar.js";
 import { normalizeRow } from "../../../src/ingest/normalize-row.js";
 import type { NamespaceModel } from "../../../src/project/model.js";
 
-const scalar = (name: string, kind: ScalarKind, optional = false) => ({ name, kind, optional, primary: name === "id", references: null, featureTime: name === "ts", site: null });
+// ts declares epoch milliseconds, so small numbers (ts: 0) are accepted as they are.
+const scalar = (name: string, kind: ScalarKind, optional = false, epochUnit: "s" | "ms" | null = name === "ts" ? "ms" : null) => ({ name, kind, optional, primary: name === "id", references: null, featureTime: name === "ts", epochUnit, site: null });
 
 const NS: NamespaceModel = {
   name: "txn",
@@ -12,6 +13,29 @@ const NS: NamespaceModel = {
   primaryKey: "id",
   featureTime: "ts",
 };
+
+describe("numeric event times and their unit", () => {
+  const nsWith = (unit: "s" | "ms" | null): NamespaceModel => ({ ...NS, scalars: [scalar("id", "string"), scalar("n", "int"), scalar("ts", "datetime", false, unit)] });
+  const T = Date.UTC(2024, 4, 30, 10);
+
+  it("undeclared: epoch ms; a number that can only be seconds is rejected with the fix", () => {
+    expect(normalizeRow(nsWith(null), { id: "a", n: 1, ts: T })).toMatchObject({ ts: T });
+    const error = (normalizeRow(nsWith(null), { id: "a", n: 1, ts: T / 1000 }) as { error: string }).error;
+    expect(error).toContain(`txn.ts: event time ${T / 1000} is a number below 100000000000`);
+    expect(error).toContain("1970-01-20T");
+    expect(error).toContain('datetime().featureTime().epoch("s")');
+    expect((normalizeRow(nsWith(null), { id: "a", n: 1, ts: String(T / 1000) }) as { error: string }).error).toContain("looks like epoch seconds");
+    // ISO strings and Dates are unambiguous, also in 1970.
+    expect(normalizeRow(nsWith(null), { id: "a", n: 1, ts: "1970-01-02T00:00:00Z" })).toMatchObject({ ts: 86_400_000 });
+  });
+
+  it('.epoch("s"): numbers and digit strings are seconds, to the millisecond', () => {
+    expect(normalizeRow(nsWith("s"), { id: "a", n: 1, ts: T / 1000 })).toMatchObject({ ts: T });
+    expect(normalizeRow(nsWith("s"), { id: "a", n: 1, ts: `${T / 1000}.250` })).toMatchObject({ ts: T + 250 });
+    expect(normalizeRow(nsWith("s"), { id: "a", n: 1, ts: "2024-05-30T10:00:00Z" })).toMatchObject({ ts: T });
+    expect((normalizeRow(nsWith("s"), { id: "a", n: 1, ts: T }) as { error: string }).error).toMatch(/after 9999-12-31/);
+  });
+});
 
 describe("normalizeRow", () => {
   it("puts a row in canonical form: declaration order, epoch-ms times, nulls for absent optionals, no unknown fields", () => {

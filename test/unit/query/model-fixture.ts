@@ -26,7 +26,7 @@ export const DAY = 24 * HOUR;
 export const T0 = Date.UTC(2024, 2, 1);
 
 function scalar(name: string, kind: ScalarModel["kind"], extra: Partial<ScalarModel> = {}): ScalarModel {
-  return { name, kind, primary: false, references: null, featureTime: false, optional: false, site: null, ...extra };
+  return { name, kind, primary: false, references: null, featureTime: false, optional: false, epochUnit: null, site: null, ...extra };
 }
 
 const TRANSACTION: NamespaceModel = {

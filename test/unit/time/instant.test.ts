@@ -106,16 +106,26 @@ describe("parseEventTime", () => {
     expect(parseEventTime("2024-03-01T10:00:00Z")).toBe(T);
     expect(parseEventTime("2024-03-01")).toBe(Date.UTC(2024, 2, 1));
     expect(parseEventTime(new Date(T))).toBe(T);
-    expect(parseEventTime(0)).toBe(0);
+    expect(parseEventTime(0, "ms")).toBe(0);
     expect(parseEventTime(MAX_EVENT_MS)).toBe(MAX_EVENT_MS);
+    expect(parseEventTime(1e11)).toBe(1e11);
+  });
+
+  it("refuses numbers below 1e11 unless a unit is declared; seconds with unit s", () => {
+    expect(parseEventTime(1e11 - 1)).toMatch(/looks like epoch seconds/);
+    expect(parseEventTime(0)).toMatch(/looks like epoch seconds/);
+    expect(parseEventTime(1e11 - 1, "ms")).toBe(1e11 - 1);
+    expect(parseEventTime(1709287200, "s")).toBe(T);
+    expect(parseEventTime(1709287200.0015, "s")).toBe(T + 2);
+    expect(parseEventTime("1709287200", "s")).toBe(T);
   });
 
   it("floors fractional milliseconds", () => {
     expect(parseEventTime(T + 0.9)).toBe(T);
     expect(parseEventTime(`${T}.9`)).toBe(T);
-    expect(parseEventTime(0.5)).toBe(0);
-    expect(Object.is(parseEventTime(-0), 0)).toBe(true);
-    expect(Object.is(parseEventTime(-0.0), 0)).toBe(true);
+    expect(parseEventTime(0.5, "ms")).toBe(0);
+    expect(Object.is(parseEventTime(-0, "ms"), 0)).toBe(true);
+    expect(Object.is(parseEventTime(-0.0, "ms"), 0)).toBe(true);
   });
 
   it("returns a reason for bad values", () => {
@@ -129,9 +139,12 @@ describe("parseEventTime", () => {
     expect(parseEventTime(Number.NaN)).toMatch(/event time is NaN/);
     expect(parseEventTime(undefined)).toMatch(/missing/);
     expect(parseEventTime("2024-03-01T10:00:00")).toMatch(/needs a time zone/);
-    expect(parseEventTime({})).toBe("event time is an object; expected epoch milliseconds or an ISO-8601 string");
-    expect(parseEventTime([])).toBe("event time is an array; expected epoch milliseconds or an ISO-8601 string");
-    expect(parseEventTime(true)).toBe("event time is a boolean; expected epoch milliseconds or an ISO-8601 string");
+    const allowed = 'expected an ISO-8601 time with Z or an offset ("2024-03-01T10:00:00Z"), a date ("2024-03-01", UTC midnight), or epoch milliseconds (1709287200000)';
+    expect(parseEventTime({})).toBe(`event time is an object; ${allowed}`);
+    expect(parseEventTime([])).toBe(`event time is an array; ${allowed}`);
+    expect(parseEventTime(true)).toBe(`event time is a boolean; ${allowed}`);
+    // The row-time wording, not --at's: epoch seconds are not offered.
+    expect(parseEventTime("soon")).not.toContain("epoch seconds");
   });
 
   it("returns an integer in range or a string for anything", () => {
