@@ -3,6 +3,7 @@ import { featureRef, type AggExpr, type FeatureRef } from "./feature-ref.js";
 import type { Condition, FilterNode } from "./filter.js";
 import { and } from "./filter.js";
 import type { KindValue, Scalar, ScalarKind, ScalarSpec } from "./scalar.js";
+import { closestName } from "../series/fqn.js";
 import { callSite, type Site } from "./site.js";
 import type { Windowed, WindowedSpec } from "./windowed.js";
 
@@ -68,7 +69,28 @@ export function features<const N extends string, const C extends Columns>(name: 
     }
   }
   namespace[NAMESPACE] = Object.freeze({ name, columns: Object.freeze(specColumns), site: callSite() });
-  return Object.freeze(namespace) as Namespace<N, C>;
+  return strictNamespace(name, Object.freeze(namespace)) as Namespace<N, C>;
+}
+
+/** Names tools probe on any object (promises, JSON, inspectors): never taken for a typo. */
+const PROBED = new Set(["then", "toJSON", "constructor", "valueOf", "toString", "inspect", "length", "prototype"]);
+const FEATURE_NAME = /^[a-z][a-z0-9_]*$/;
+
+/**
+ * A namespace that throws on a feature it does not have (`Order.amout.mean()`), with
+ * the closest name, instead of handing back undefined for the next call to fail on
+ * ("Cannot read properties of undefined"). The load error then names the file:line.
+ */
+function strictNamespace(name: string, namespace: Readonly<Record<string | symbol, unknown>>): object {
+  return new Proxy(namespace, {
+    get(target, key, receiver) {
+      if (typeof key === "string" && !(key in target) && FEATURE_NAME.test(key) && !PROBED.has(key)) {
+        const near = closestName(key, Object.keys(target));
+        throw new Error(`${name} has no feature "${key}"${near === undefined ? "" : `; did you mean "${near}"?`}`);
+      }
+      return Reflect.get(target, key, receiver);
+    },
+  });
 }
 
 function invalidColumn(): ScalarSpec {

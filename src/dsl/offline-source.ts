@@ -1,6 +1,7 @@
 import { NAMESPACE, OFFLINE_SOURCE } from "./brand.js";
 import type { AnyNamespace } from "./features.js";
 import { callSite, type Site } from "./site.js";
+import { unknownKeys } from "./unknown-keys.js";
 
 /** Where historical rows come from; paths are relative to the feature project. */
 export type OfflineInput =
@@ -15,11 +16,16 @@ export type OfflineSourceOptions<NS extends AnyNamespace> = {
   readonly output: NS;
 } & OfflineInput;
 
+/** The options offlineSource() takes. */
+export const OFFLINE_SOURCE_KEYS: readonly string[] = ["name", "output", "sqlite", "csv", "ndjson"];
+
 /** The plain data behind an offline source. */
 export interface OfflineSourceSpec {
   readonly name: string;
   readonly output: string;
   readonly input: { readonly kind: "sqlite"; readonly path: string; readonly query: string } | { readonly kind: "csv" | "ndjson"; readonly path: string } | null;
+  /** Option keys the declaration passed that offlineSource() does not know. */
+  readonly unknownOptions: readonly string[];
   readonly site: Site | null;
 }
 
@@ -50,6 +56,7 @@ export function offlineSource<NS extends AnyNamespace>(options: OfflineSourceOpt
     name: options.name,
     output: options.output?.[NAMESPACE]?.name,
     input,
+    unknownOptions: unknownKeys(options, OFFLINE_SOURCE_KEYS),
     site: callSite(),
   });
   return Object.freeze({ [OFFLINE_SOURCE]: spec });

@@ -1,6 +1,7 @@
 import { NAMESPACE, STREAM } from "./brand.js";
 import type { AnyNamespace, RowOf } from "./features.js";
 import { callSite, type Site } from "./site.js";
+import { unknownKeys } from "./unknown-keys.js";
 import type { InferOutput, StandardSchemaV1 } from "./standard-schema.js";
 
 export interface StreamOptions<S extends StandardSchemaV1, NS extends AnyNamespace> {
@@ -16,6 +17,9 @@ export interface StreamOptions<S extends StandardSchemaV1, NS extends AnyNamespa
   readonly updatesMaterializedAggregations?: boolean;
 }
 
+/** The options stream() takes. */
+export const STREAM_KEYS: readonly string[] = ["source", "message", "output", "resolve", "updatesMaterializedAggregations"];
+
 /** The plain data behind a stream resolver. */
 export interface StreamSpec {
   readonly source: string;
@@ -23,6 +27,8 @@ export interface StreamSpec {
   readonly output: string;
   readonly resolve: (message: unknown) => Record<string, unknown> | null;
   readonly updatesMaterializedAggregations: boolean;
+  /** Option keys the declaration passed that stream() does not know. */
+  readonly unknownOptions: readonly string[];
   readonly site: Site | null;
 }
 
@@ -47,6 +53,7 @@ export function stream<S extends StandardSchemaV1, NS extends AnyNamespace>(opti
     output: options.output?.[NAMESPACE]?.name,
     resolve: options.resolve as StreamSpec["resolve"],
     updatesMaterializedAggregations: options.updatesMaterializedAggregations ?? true,
+    unknownOptions: unknownKeys(options, STREAM_KEYS),
     site: callSite(),
   });
   return Object.freeze({ [STREAM]: spec });

@@ -1,6 +1,7 @@
 import { WINDOWED } from "./brand.js";
 import type { AggExpr, AggNode, FeatureRef } from "./feature-ref.js";
 import { callSite, type Site } from "./site.js";
+import { unknownKeys } from "./unknown-keys.js";
 
 /** A window: a duration like "7d" or "1h30m", or "all" / "infinity". */
 export type Window = string;
@@ -19,7 +20,18 @@ export type Materialization =
       readonly backfillSchedule?: string;
       /** How much recent time `agg query` reads from the row log on top of the buckets. */
       readonly continuousBufferDuration?: string;
+      /**
+       * How long buckets are kept, when longer than the largest window (the default): a
+       * query at a past T then reads buckets instead of the row log. @example "90d"
+       */
+      readonly retention?: string;
     };
+
+/** The options `materialization` takes (validation reports any other key). */
+export const MATERIALIZATION_KEYS = ["bucketDuration", "bucketDurations", "bucketStart", "backfillSchedule", "continuousBufferDuration", "retention"] as const;
+/** The options windowed() and groupByWindowed() take. */
+export const WINDOWED_KEYS: readonly string[] = ["expression", "materialization", "default", "on"];
+export const GROUP_BY_WINDOWED_KEYS: readonly string[] = [...WINDOWED_KEYS, "groupBy"];
 
 export interface WindowedOptions<Out> {
   /** The aggregation, e.g. `Transaction.amount.sum()`. */
@@ -47,6 +59,8 @@ export interface WindowedSpec {
   readonly materialization: Materialization | null;
   readonly hasDefault: boolean;
   readonly default: unknown;
+  /** Option keys the declaration passed that windowed() does not know. */
+  readonly unknownOptions: readonly string[];
   readonly site: Site | null;
 }
 
@@ -67,6 +81,7 @@ function declare<Out>(kind: WindowedSpec["kind"], args: readonly unknown[]): Win
     materialization: options?.materialization ?? null,
     hasDefault: options !== undefined && "default" in options && options.default !== undefined,
     default: options?.default,
+    unknownOptions: unknownKeys(options, kind === "groupByWindowed" ? GROUP_BY_WINDOWED_KEYS : WINDOWED_KEYS),
     site: callSite(),
   });
 }

@@ -61,6 +61,8 @@ export interface MaterializationModel {
   readonly anchor: number;
   readonly backfillSchedule: { readonly text: string; readonly schedule: Schedule } | null;
   readonly continuousBufferMs: number | null;
+  /** `retention`: buckets are kept at least this long (beyond the largest window); null: the largest window. */
+  readonly retentionMs: number | null;
 }
 
 export interface StreamModel extends StreamSpec {

@@ -15,6 +15,7 @@ export interface Problem {
 
 export type ProblemCode =
   | "load-failed"
+  | "unknown-option"
   | "empty-project"
   | "bad-name"
   | "duplicate-name"

@@ -1,11 +1,12 @@
 import type { Site } from "../dsl/site.js";
-import type { Materialization } from "../dsl/windowed.js";
+import { MATERIALIZATION_KEYS, type Materialization } from "../dsl/windowed.js";
 import { MAX_BUCKETS_PER_WINDOW, bucketCount } from "../time/buckets.js";
 import { DurationError, formatDuration, parseDuration } from "../time/duration.js";
 import { InstantError, parseInstant } from "../time/instant.js";
 import { ScheduleError, parseSchedule } from "../time/schedule.js";
 import type { MaterializationModel } from "./model.js";
 import { problem, type Problem } from "./problem.js";
+import { reportUnknownOptions } from "./unknown-options.js";
 
 /** Parses a duration, or records a problem and returns null. */
 export function durationOrProblem(text: unknown, what: string, site: Site | null, subject: string, problems: Problem[]): number | null {
@@ -30,12 +31,20 @@ export function validateMaterialization(
   const before = problems.length;
   if (input === true) {
     for (const w of windows) bucketFor.set(w.ms, w.ms);
-    return { bucketFor, anchor: 0, backfillSchedule: null, continuousBufferMs: null };
+    return { bucketFor, anchor: 0, backfillSchedule: null, continuousBufferMs: null, retentionMs: null };
   }
   if (typeof input !== "object" || input === null) {
     problems.push(problem("bad-bucket", `materialization of ${subject} must be true or an object`, site, { subject, hint: 'write materialization: { bucketDuration: "1d" } or materialization: true' }));
     return null;
   }
+  reportUnknownOptions(
+    Object.keys(input).filter((key) => !(MATERIALIZATION_KEYS as readonly string[]).includes(key)),
+    MATERIALIZATION_KEYS,
+    `the materialization of ${subject}`,
+    site,
+    subject,
+    problems,
+  );
   const fallback = input.bucketDuration === undefined ? null : durationOrProblem(input.bucketDuration, "bucketDuration", site, subject, problems);
   const listed = new Map<number, string>();
   for (const [bucketText, windowTexts] of Object.entries(input.bucketDurations ?? {})) {
@@ -73,7 +82,25 @@ export function validateMaterialization(
   const anchor = parseAnchor(input.bucketStart, site, subject, problems);
   const backfillSchedule = parseBackfillSchedule(input.backfillSchedule, site, subject, problems);
   const continuousBufferMs = input.continuousBufferDuration === undefined ? null : durationOrProblem(input.continuousBufferDuration, "continuousBufferDuration", site, subject, problems);
-  return problems.length > before ? null : { bucketFor, anchor, backfillSchedule, continuousBufferMs };
+  const retentionMs = parseRetention(input.retention, windows, site, subject, problems);
+  return problems.length > before ? null : { bucketFor, anchor, backfillSchedule, continuousBufferMs, retentionMs };
+}
+
+/** `retention`: how long buckets are kept, at least the largest window. */
+function parseRetention(text: string | undefined, windows: readonly { text: string; ms: number }[], site: Site | null, subject: string, problems: Problem[]): number | null {
+  if (text === undefined) return null;
+  const ms = durationOrProblem(text, "retention", site, subject, problems);
+  if (ms === null) return null;
+  const largest = windows.reduce((a, w) => (w.ms > a.ms ? w : a), windows[0] ?? { text: "", ms: 0 });
+  if (!Number.isFinite(ms)) {
+    problems.push(problem("bad-duration", `retention of ${subject} must be a finite duration`, site, { subject, hint: 'write a duration such as "90d"; without retention, buckets are kept for the largest window' }));
+    return null;
+  }
+  if (ms < largest.ms) {
+    problems.push(problem("bad-duration", `retention "${text}" of ${subject} is shorter than its window "${largest.text}"`, site, { subject, hint: `buckets are always kept for the largest window; write a retention of at least "${largest.text}", or remove it` }));
+    return null;
+  }
+  return ms;
 }
 
 function parseAnchor(text: string | undefined, site: Site | null, subject: string, problems: Problem[]): number {

@@ -8,6 +8,8 @@ import { UNBOUNDED_MS } from "../time/duration.js";
 import type { NamespaceModel, WindowedFeature } from "./model.js";
 import { problem, type Problem } from "./problem.js";
 import { durationOrProblem, validateMaterialization } from "./validate-materialization.js";
+import { reportUnknownOptions } from "./unknown-options.js";
+import { GROUP_BY_WINDOWED_KEYS, WINDOWED_KEYS } from "../dsl/windowed.js";
 
 const NUMERIC = new Set(["sum", "mean", "min", "max", "std", "variance", "approxPercentile"]);
 /** The store keeps up to four group keys per bucket (the join key and three group-by keys). */
@@ -75,6 +77,7 @@ function validateOne(owner: NamespaceModel, name: string, spec: WindowedSpec, na
   if (joinKey !== null && groupBy.includes(joinKey)) fail("join-key", `${fqn} groups by its own join key "${sourceName}.${joinKey}"`, "group by another feature; the join key is always part of the group");
   if (groupBy.length + 1 > MAX_GROUP_KEYS) fail("bad-expression", `${fqn} has ${groupBy.length + 1} group keys; at most ${MAX_GROUP_KEYS} are supported`, "group by fewer features");
 
+  reportUnknownOptions(spec.unknownOptions ?? [], spec.kind === "groupByWindowed" ? GROUP_BY_WINDOWED_KEYS : WINDOWED_KEYS, `the options of ${fqn}`, site, fqn, problems);
   const materialization = spec.materialization === null ? null : validateMaterialization(spec.materialization, valid, site, fqn, problems);
   if (problems.length > before || joinKey === null) return null;
   const order = source.scalars.map((s) => s.name);

@@ -80,7 +80,7 @@ function rulesOf(features: readonly WindowedFeature[]): { rules: Rule[]; sizes: 
     for (const [windowMs, bucketMs] of feature.materialization!.bucketFor) {
       const key = `${label}|${bucketMs}`;
       const rule = rules.get(key) ?? { agg: feature.agg, label, bucketMs, retentionMs: 0, dependents: [] };
-      rule.retentionMs = Math.max(rule.retentionMs, windowMs);
+      rule.retentionMs = Math.max(rule.retentionMs, windowMs, feature.materialization!.retentionMs ?? 0);
       if (!rule.dependents.includes(feature.fqn)) rule.dependents.push(feature.fqn);
       rules.set(key, rule);
     }

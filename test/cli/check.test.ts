@@ -40,6 +40,11 @@ const CASES: [fixture: string, where: string, message: string][] = [
   ["stream-without-schema", "features/streams.ts:5", 'stream "transactions": message is not a schema'],
   ["duplicate-source", "features/streams.ts:7", 'stream "transactions" is declared twice (also at features/streams.ts:6)'],
   ["offline-without-input", "features/sources.ts:5", 'offline source "warehouse" names no input'],
+  ["feature-typo", "features/user.ts:7", 'cannot load this file: transaction has no feature "amout"; did you mean "amount"?'],
+  ["unknown-materialization-option", "features/user.ts:6", 'unknown option "bucketDurration" in the materialization of user.txn_sum; did you mean "bucketDuration"?'],
+  ["unknown-windowed-option", "features/user.ts:6", 'unknown option "defualt" in the options of user.txn_sum; did you mean "default"?'],
+  ["unknown-stream-option", "features/streams.ts:5", 'unknown option "updatesMaterializedAggregation" in stream "transactions"; did you mean "updatesMaterializedAggregations"?'],
+  ["retention-shorter-than-window", "features/user.ts:6", 'retention "3d" of user.txn_sum is shorter than its window "7d"'],
 ];
 
 describe("agg check", () => {
