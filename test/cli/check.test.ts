@@ -92,13 +92,13 @@ describe("agg check", () => {
     const result = run("spec-examples", ["check"]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain("3 namespaces, 4 windowed features, 3 series, 1 stream resolvers, 1 offline sources");
+    expect(result.stdout).toContain("3 namespaces, 4 windowed features, 3 series, 1 stream resolver, 1 offline source");
   });
 
   test("a valid project passes with a summary", () => {
     const cwd = sampleWorkspace();
     const result = runAgg(["check"], { cwd });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^ok 4 files, 3 namespaces, 9 windowed features, 4 series, 1 stream resolvers, 1 offline sources/);
+    expect(result.stdout).toMatch(/^ok 4 files, 3 namespaces, 9 windowed features, 4 series, 1 stream resolver, 1 offline source/);
   });
 });

@@ -11,7 +11,7 @@ test("agg init writes a starter project that loads, lists, and type-checks again
   expect(readdirSync(join(cwd, "my-features")).sort()).toEqual(["events.ndjson", "streams.ts", "transaction.ts", "tsconfig.json", "user.ts"]);
   const check = runAgg(["check", "--project", "my-features"], { cwd });
   expect(check.code).toBe(0);
-  expect(check.stdout).toContain("1 stream resolvers");
+  expect(check.stdout).toContain("1 stream resolver, 0 offline sources");
   const list = JSON.parse(runAgg(["list", "--json", "--project", "my-features"], { cwd }).stdout) as { dependentFeatures: string[] }[];
   expect(list.map((r) => r.dependentFeatures)).toEqual([["user.txn_sum"]]);
   // The editor's view: tsc with the generated tsconfig finds "agg" and "zod" types.

@@ -8,6 +8,7 @@ import type { Io } from "../io.js";
 import { AggError } from "../../errors.js";
 import type { StoreReport } from "../../store/check-store.js";
 import { formatInstant } from "../../time/instant.js";
+import { plural } from "../plural.js";
 
 /** `agg check`: load and validate the project; print every problem at once. With `--store`, verify the store too. */
 export async function checkCommand(io: Io, options: GlobalOptions): Promise<void> {
@@ -33,9 +34,10 @@ export async function checkCommand(io: Io, options: GlobalOptions): Promise<void
   }
   if (!options.json) {
     const series = deriveSeries(project);
-    io.out(`${io.color.green("ok")} ${source.files.length} files, ${project.namespaces.size} namespaces, ${project.windowed.length} windowed features, ${series.length} series, ${project.streams.size} stream resolvers, ${project.offlineSources.size} offline sources`);
+    const counts = [plural(source.files.length, "file"), plural(project.namespaces.size, "namespace"), plural(project.windowed.length, "windowed feature"), plural(series.length, "series", "series"), plural(project.streams.size, "stream resolver"), plural(project.offlineSources.size, "offline source")];
+    io.out(`${io.color.green("ok")} ${counts.join(", ")}`);
     for (const s of stale) {
-      const which = s.seriesId === null ? `the ${formatDuration(s.bucketMs)} buckets of ${s.features.join(", ")}` : `series ${s.seriesId} (bucket ${formatDuration(s.bucketMs)}, ${s.features.join(", ")})`;
+      const which = s.seriesId === null ? `a new series (bucket ${formatDuration(s.bucketMs)}, ${s.features.join(", ")})` : `series ${s.seriesId} (bucket ${formatDuration(s.bucketMs)}, ${s.features.join(", ")})`;
       io.err(`${io.color.yellow("warning")} ${which} needs a backfill: ${staleReasonText(s)}; queries read those values from the row log until then\n  ${io.color.dim("hint:")} run \`agg backfill --feature ${s.features[0]}\``);
     }
   }
