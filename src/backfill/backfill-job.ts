@@ -4,6 +4,7 @@ import type { CompiledSeries } from "../series/compiled-series.js";
 import { completeJob, createJob, failJob, recordJobProgress, setJobRange, startJob } from "../store/jobs.js";
 import type { Db } from "../store/open-store.js";
 import { readSizeRecords, type SizeRecord } from "../store/size-state.js";
+import { rowsPastRetention, type PastRetention } from "./past-retention.js";
 import { processStart } from "./process-alive.js";
 import { planBackfill, planSpan, type PlanItem, type RangeRequest } from "./plan-backfill.js";
 import { ROW_LOG, rowLogSource, type RowSource } from "./row-source.js";
@@ -35,6 +36,8 @@ export interface JobHooks {
 export interface JobOutcome extends BackfillTotals {
   readonly job: number;
   readonly plan: readonly PlanItem[];
+  /** Rows read that retention kept out of the buckets (SPEC 3: reported, never silent). */
+  readonly pastRetention: readonly PastRetention[];
   readonly seconds: number;
 }
 
@@ -88,9 +91,10 @@ export async function runBackfillJob(db: Db, project: Project, request: Backfill
       ...(hooks.signal && { signal: hooks.signal }),
       ...(hooks.onDamaged && { onDamaged: hooks.onDamaged }),
     });
+    const pastRetention = rowsPastRetention(db, prepared.plan);
     const finished = hooks.now();
     completeJob(db, job, totals, finished);
-    return { job, plan: prepared.plan, ...totals, seconds: (finished - started) / 1000 };
+    return { job, plan: prepared.plan, ...totals, pastRetention, seconds: (finished - started) / 1000 };
   } catch (error) {
     try {
       failJob(db, job, error instanceof Error ? error.message : String(error), totals, hooks.now());

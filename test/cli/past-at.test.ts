@@ -50,6 +50,23 @@ describe("a query in the past, where retention dropped the buckets", () => {
     expect(answer.warnings).toEqual([]);
   });
 
+  it("a backfill reports the rows older than retention (count and time range) instead of dropping them silently", () => {
+    const run = runAgg(["backfill", "--feature", "user.food_spend", "--json"], { cwd });
+    expect(run.code, run.stderr).toBe(0);
+    const [past, ...more] = (JSON.parse(run.stdout) as { olderThanRetention: { bucket: string; rows: number; from: string; before: string; inRowLog: boolean }[] }).olderThanRetention;
+    expect(more).toEqual([]);
+    const before = Date.parse(past!.before);
+    const dropped = events.filter((e) => Date.parse(e.ts) < before);
+    expect(past).toMatchObject({ bucket: "10m", rows: dropped.length, inRowLog: true });
+    expect(Date.parse(past!.from)).toBe(Math.min(...dropped.map((e) => Date.parse(e.ts))));
+    // The retention clock: one day (the largest window) and one bucket before the newest event.
+    expect(before).toBe(Math.floor((newest - DAY - 10 * MIN) / (10 * MIN)) * 10 * MIN);
+    const text = runAgg(["backfill", "--feature", "user.food_spend"], { cwd });
+    expect(text.stderr).toContain(`note: series `);
+    expect(text.stderr).toContain(`${dropped.length.toLocaleString("en-US")} rows from `);
+    expect(text.stderr).toContain("older than its retention (1d): in no bucket; queries compute their windows from the row log");
+  });
+
   it("a retention longer than the window keeps the buckets: after a backfill the same values come from them", () => {
     const user = join(cwd, "features", "user.ts");
     writeFileSync(user, readFileSync(user, "utf8").replace('continuousBufferDuration: "2h",', 'continuousBufferDuration: "2h",\n      retention: "10d",'));

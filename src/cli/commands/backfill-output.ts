@@ -1,3 +1,4 @@
+import type { PastRetention } from "../../backfill/past-retention.js";
 import type { PlanItem } from "../../backfill/plan-backfill.js";
 import type { Db } from "../../store/open-store.js";
 import { AggError } from "../../errors.js";
@@ -68,6 +69,21 @@ function note(item: PlanItem): string {
 
 function dependents(item: PlanItem): string[] {
   return [...new Set(item.series.def.rules.filter((r) => r.bucketMs === item.size.bucketMs).flatMap((r) => r.dependents))];
+}
+
+/** Rows retention kept out of the buckets, as `--json` prints them. */
+export function pastRetentionJson(p: PastRetention) {
+  return { series: p.seriesId, bucket: formatDuration(p.bucketMs), source: p.source, rows: p.rows, from: formatInstant(p.from), before: formatInstant(p.before), inRowLog: p.inRowLog };
+}
+
+/** One line per (series, size) with rows older than its retention: a note when the row log holds them, a warning when nothing does. */
+export function pastRetentionLines(io: Io, past: readonly PastRetention[], plan: readonly PlanItem[]): string[] {
+  return past.map((p) => {
+    const item = plan.find((i) => i.series.id === p.seriesId && i.size.bucketMs === p.bucketMs);
+    const what = `series ${p.seriesId} (${formatDuration(p.bucketMs)} buckets): ${p.rows.toLocaleString("en-US")} row${p.rows === 1 ? "" : "s"} from ${formatInstant(p.from)} to before ${formatInstant(p.before)} ${p.rows === 1 ? "is" : "are"} older than its retention${item === undefined ? "" : ` (${formatDuration(item.size.retentionMs)})`}`;
+    if (p.inRowLog) return `note: ${what}: in no bucket; queries compute their windows from the row log`;
+    return `${io.color.yellow("warning")}: ${what}: in no bucket, and offline source "${p.source}" is not in the row log, so no query sees them; keep them with materialization.retention, or ingest them`;
+  });
 }
 
 /** A progress line on stderr (ora) while a backfill runs, on a terminal only. */

@@ -5,7 +5,7 @@ import { closestName } from "../../series/fqn.js";
 import type { GlobalOptions } from "../context.js";
 import type { Io } from "../io.js";
 import { loadProjectFor, openStoreFor, type Session } from "../session.js";
-import { failStaleJobs, instantFlag, planJson, planTable, startProgress } from "./backfill-output.js";
+import { failStaleJobs, instantFlag, pastRetentionJson, pastRetentionLines, planJson, planTable, startProgress } from "./backfill-output.js";
 
 export interface BackfillOptions extends GlobalOptions {
   feature?: string[];
@@ -91,8 +91,10 @@ async function backfillIn(io: Io, session: Session, options: BackfillOptions, { 
     progress.stop();
     if (damaged > 0) io.err(`note: ${damaged.toLocaleString("en-US")} stored bucket${damaged === 1 ? "" : "s"} of the backfilled ranges failed ${damaged === 1 ? "its" : "their"} checksum (damaged in the store) and ${damaged === 1 ? "was" : "were"} rebuilt from the ${sourceName}`);
     if (options.json) {
-      io.out(JSON.stringify({ job: outcome.job, status: "completed", source: sourceName, plan: outcome.plan.map(planJson), rows: outcome.rows, buckets: outcome.buckets, seconds: outcome.seconds }, null, 2));
+      const olderThanRetention = outcome.pastRetention.map(pastRetentionJson);
+      io.out(JSON.stringify({ job: outcome.job, status: "completed", source: sourceName, plan: outcome.plan.map(planJson), rows: outcome.rows, buckets: outcome.buckets, olderThanRetention, seconds: outcome.seconds }, null, 2));
     } else {
+      for (const line of pastRetentionLines(io, outcome.pastRetention, outcome.plan)) io.err(line);
       io.out(`job ${outcome.job} ${io.color.green("completed")}: ${outcome.rows.toLocaleString("en-US")} rows read, ${outcome.buckets.toLocaleString("en-US")} buckets written in ${outcome.seconds.toFixed(2)} s`);
     }
   } finally {
