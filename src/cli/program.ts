@@ -16,9 +16,16 @@ export function buildProgram(io: Io): Command {
     .option("--store [path]", "the SQLite store (env AGG_STORE; default .agg/store.db next to the project); `agg check --store` also verifies it")
     .option("--verbose", "print stack traces of errors")
     .showHelpAfterError("(run with --help for usage)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  agg init features && agg ingest --source transactions --file features/events.ndjson\n  agg query --feature user.txn_sum --id u1 --at 2024-03-01T12:00:00Z\n  agg list --wide\n  agg backfill --feature user.txn_sum",
+    )
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
 
-  const aggregate = program.command("aggregate").description("the series table, backfills, jobs and schedules");
+  const aggregate = program
+    .command("aggregate")
+    .description("the series table, backfills, jobs and schedules")
+    .addHelpText("after", "\nExamples:\n  agg aggregate list --wide\n  agg aggregate backfill --feature user.txn_sum --plan\n  agg aggregate jobs\n  agg aggregate schedule --once");
 
   const addList = (cmd: Command) =>
     cmd

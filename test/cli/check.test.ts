@@ -44,6 +44,7 @@ const CASES: [fixture: string, where: string, message: string][] = [
   ["unknown-materialization-option", "features/user.ts:6", 'unknown option "bucketDurration" in the materialization of user.txn_sum; did you mean "bucketDuration"?'],
   ["unknown-windowed-option", "features/user.ts:6", 'unknown option "defualt" in the options of user.txn_sum; did you mean "default"?'],
   ["unknown-stream-option", "features/streams.ts:5", 'unknown option "updatesMaterializedAggregation" in stream "transactions"; did you mean "updatesMaterializedAggregations"?'],
+  ["too-many-group-keys", "features/user.ts:6", "user.by_everything has 5 group keys; at most 4 are supported"],
   ["retention-shorter-than-window", "features/user.ts:6", 'retention "3d" of user.txn_sum is shorter than its window "7d"'],
 ];
 

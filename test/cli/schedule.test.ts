@@ -77,6 +77,8 @@ describe("agg aggregate schedule --once", () => {
     const run = runAgg(["aggregate", "schedule", "--once", "--now", iso(T0 + 8 * DAY + 40 * 60_000), "--json"], { cwd: dir });
     expect(run.code).toBe(0);
     expect(run.stdout).toBe("");
+    // It says so, and when the next run is due (the cron's 06:00 slot).
+    expect(run.stderr).toBe(`nothing is due at ${iso(T0 + 8 * DAY + 40 * 60_000)}; next: account.food at ${iso(T0 + 8 * DAY + 6 * HOUR)}\n`);
     expect(runs(dir)).toEqual({ "account.food": T0 + 8 * DAY + 30 * 60_000, "account.by_shop": T0 + 8 * DAY + 30 * 60_000 });
     expect(sql(dir, "SELECT count(*) AS n FROM jobs")).toEqual([{ n: 2 }]);
   });

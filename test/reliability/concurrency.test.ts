@@ -225,7 +225,11 @@ describe("one query answer is one snapshot of the store", () => {
     const store = openDatabase(join(dir, ".agg", "store.db"), { mustExist: true });
     try {
       // Another process commits one more transaction between this query's reads.
-      const hooked = interleaving(store, () => expect(runAgg(["ingest", "--source", "transactions", "--file", "late.ndjson"], { cwd: dir }).code).toBe(0));
+      let injected = 0;
+      const hooked = interleaving(store, () => {
+        injected++;
+        expect(runAgg(["ingest", "--source", "transactions", "--file", "late.ndjson"], { cwd: dir }).code).toBe(0);
+      });
       const query = prepareQuery(hooked.db, project, deriveSeries(project), [`user.txn_count${W}`, `merchant.txn_count${W}`]);
       hooked.arm(true);
       const result = query.run([...USERS, ...MERCHANTS], T);
@@ -233,8 +237,13 @@ describe("one query answer is one snapshot of the store", () => {
       const total = (prefix: string, fqn: string) => result.rows.filter((r) => r.id.startsWith(prefix)).reduce((n, r) => n + (r.values[fqn] as number), 0);
       const byUser = total("u", `user.txn_count${W}`);
       const byMerchant = total("m", `merchant.txn_count${W}`);
+      // Guards the test itself: the other process did commit between two of the reads.
+      expect(injected).toBe(1);
       expect([first.length, first.length + 1]).toContain(byUser);
       expect(byMerchant).toBe(byUser);
+      // The next run sees that commit.
+      const next = query.run([...USERS], T).rows.reduce((n, r) => n + (r.values[`user.txn_count${W}`] as number), 0);
+      expect(next).toBe(first.length + 1);
     } finally {
       store.close();
     }

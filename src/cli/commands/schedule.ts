@@ -61,10 +61,16 @@ async function loop(io: Io, session: Session, options: ScheduleOptions, first: n
   for (let pass = 0; !signal.aborted; pass++) {
     await failStaleJobs(io, session.db);
     const now = pass === 0 ? first : clock();
-    for (const feature of dueFeatures(scheduled, scheduleRuns(session.db), now)) {
+    const due = dueFeatures(scheduled, scheduleRuns(session.db), now);
+    for (const feature of due) {
       if (signal.aborted) break;
       if (!(await runOne(io, session, options, compiled, feature, now, signal))) failed++;
       recordScheduleRun(session.db, feature.fqn, now);
+    }
+    if (options.once && due.length === 0) {
+      // Say so, and when something is due, rather than exiting in silence.
+      const next = nextDue(scheduled, scheduleRuns(session.db), now);
+      io.err(`nothing is due at ${formatInstant(now)}${next === null ? "" : `; next: ${next.features.join(" ")} at ${formatInstant(next.at)}`}`);
     }
     if (options.once || signal.aborted) break;
     const next = nextDue(scheduled, scheduleRuns(session.db), clock());
