@@ -130,7 +130,7 @@ export async function ingestMessages(options: IngestOptions): Promise<IngestResu
       } else if (prepared.kind === "skip") counts.skipped++;
       else {
         counts.rejected++;
-        const rejection = { line: message.line, reason: prepared.reason, message: message.raw };
+        const rejection = { line: message.line, reason: prepared.reason, message: message.raw, ...(prepared.resolverFault !== undefined && { resolverFault: prepared.resolverFault }) };
         options.onReject?.(rejection);
         if (options.onError === "fail") {
           failure = rejection;

@@ -31,6 +31,8 @@ export interface Rejection {
   readonly reason: string;
   /** The message as it appeared in the input. */
   readonly message: string;
+  /** The message was valid and the resolver declared here returned a bad row. */
+  readonly resolverFault?: string;
 }
 
 /** Counts as the run goes, for the progress display. */

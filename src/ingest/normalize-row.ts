@@ -16,24 +16,24 @@ export interface NormalizedRow {
  * declared scalar present (optional ones may be null or absent), numbers finite, ints
  * whole, datetimes as epoch ms. Unknown fields are dropped. Returns a reason on failure.
  */
-export function normalizeRow(ns: NamespaceModel, raw: unknown): NormalizedRow | { readonly error: string } {
+export function normalizeRow(ns: NamespaceModel, raw: unknown): NormalizedRow | { readonly error: string; readonly field?: string } {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return { error: `the resolver returned ${describe(raw)}, not a row object` };
   const input = raw as Record<string, unknown>;
   const row: Record<string, Scalar> = {};
   for (const scalar of ns.scalars) {
     const value = input[scalar.name];
     if (value === undefined || value === null) {
-      if (!scalar.optional) return { error: `${ns.name}.${scalar.name} is ${value === null ? "null" : "missing"} but not optional` };
+      if (!scalar.optional) return { error: `${ns.name}.${scalar.name} is ${value === null ? "null" : "missing"} but not optional`, field: scalar.name };
       row[scalar.name] = null;
       continue;
     }
     const typed = coerce(scalar.kind, value, scalar.epochUnit);
-    if (typeof typed === "object" && typed !== null) return { error: `${ns.name}.${scalar.name}: ${typed.error}` };
+    if (typeof typed === "object" && typed !== null) return { error: `${ns.name}.${scalar.name}: ${typed.error}`, field: scalar.name };
     row[scalar.name] = typed;
   }
   const pk = row[ns.primaryKey!];
   const ts = row[ns.featureTime!];
-  if (pk === null || pk === undefined || pk === "") return { error: `the primary key ${ns.name}.${ns.primaryKey} is empty` };
+  if (pk === null || pk === undefined || pk === "") return { error: `the primary key ${ns.name}.${ns.primaryKey} is empty`, field: ns.primaryKey! };
   return { row, pk: String(pk), ts: ts as number, data: JSON.stringify(row) };
 }
 

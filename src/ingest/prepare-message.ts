@@ -8,7 +8,7 @@ import { validateMessage } from "./validate-message.js";
 export type Prepared =
   | { readonly kind: "row"; readonly row: NormalizedRow }
   | { readonly kind: "skip" }
-  | { readonly kind: "reject"; readonly reason: string };
+  | { readonly kind: "reject"; readonly reason: string; readonly resolverFault?: string };
 
 /**
  * Validate -> resolve -> normalize, for one message. Everything a message can do wrong is
@@ -39,6 +39,19 @@ export function prepareMessage(stream: StreamModel, ns: NamespaceModel, message:
     // The row is user code too: a getter that throws, a Date that is not one.
     return { kind: "reject", reason: `the row the resolver of "${stream.source}" returned cannot be read: ${error instanceof Error ? error.message : String(error)}` };
   }
-  if ("error" in row) return { kind: "reject", reason: row.error };
+  if ("error" in row) {
+    // A value the message carried as it is, or no row object at all, decides whose fault it is:
+    // a field passed through unchanged is the input's; one the resolver made up is the resolver's.
+    if (row.field !== undefined && passedThrough(validated.value, resolved, row.field)) return { kind: "reject", reason: row.error };
+    const reason = row.field === undefined ? `${row.error} (the resolver of "${stream.source}" at ${stream.where})` : `the resolver of "${stream.source}" (${stream.where}) returned a row ${ns.name} does not accept: ${row.error}`;
+    return { kind: "reject", reason, resolverFault: stream.where };
+  }
   return { kind: "row", row };
+}
+
+/** Whether the resolver's row holds the message's own value of `field` (same name, same value). */
+function passedThrough(message: unknown, row: unknown, field: string): boolean {
+  if (typeof message !== "object" || message === null || typeof row !== "object" || row === null) return false;
+  const value = (row as Record<string, unknown>)[field];
+  return Object.values(message as Record<string, unknown>).some((v) => Object.is(v, value)) || (value === undefined && !(field in row));
 }

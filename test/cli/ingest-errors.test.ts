@@ -14,7 +14,7 @@ const entry = (id: string, extra: Record<string, unknown> = {}) => JSON.stringif
  * runs in skip mode; `variant` cases (another form of a case already run) skip the
  * separate fail-mode run, to keep the file fast.
  */
-const CASES: readonly { name: string; source: string; line: string; reason: RegExp; variant?: true }[] = [
+const CASES: readonly { name: string; source: string; line: string; reason: RegExp; variant?: true; resolverFault?: true }[] = [
   { name: "malformed JSON", source: "ledger", line: '{"id": "b", "amount": NaN}', reason: /^malformed JSON: / },
   { name: "truncated JSON", source: "ledger", line: '{"id": "b", "account": "a1"', reason: /^malformed JSON: /, variant: true },
   { name: "not an object", source: "ledger", line: "42", reason: /^invalid message: .*expected object/, variant: true },
@@ -26,9 +26,9 @@ const CASES: readonly { name: string; source: string; line: string; reason: RegE
   { name: "time before 1970", source: "ledger", line: entry("b", { ts: "0001-01-01T00:00:00Z" }), reason: /^txn\.ts: event time .* is before 1970-01-01/ },
   { name: "time after 9999", source: "ledger", line: entry("b", { ts: 1e17 }), reason: /^txn\.ts: event time .* is after 9999-12-31/, variant: true },
   { name: "resolver throws", source: "picky", line: entry("b", { amount: -5 }), reason: /^the resolver of "picky" threw: refunds are not supported$/ },
-  { name: "resolver returns NaN", source: "picky", line: entry("b", { kind: "bad" }), reason: /^txn\.amount: expected a finite number, got NaN$/ },
-  { name: "resolver returns no object", source: "picky", line: entry("b", { kind: "shape" }), reason: /^the resolver returned "not a row", not a row object$/ },
-  { name: "resolver leaves out a feature", source: "picky", line: entry("b", { kind: "partial" }), reason: /^txn\.ts is missing but not optional$/, variant: true },
+  { name: "resolver returns NaN", source: "picky", line: entry("b", { kind: "bad" }), reason: /^the resolver of "picky" \(features\/streams\.ts:\d+\) returned a row txn does not accept: txn\.amount: expected a finite number, got NaN$/, resolverFault: true },
+  { name: "resolver returns no object", source: "picky", line: entry("b", { kind: "shape" }), reason: /^the resolver returned "not a row", not a row object \(the resolver of "picky" at features\/streams\.ts:\d+\)$/, resolverFault: true },
+  { name: "resolver leaves out a feature", source: "picky", line: entry("b", { kind: "partial" }), reason: /^the resolver of "picky" \(features\/streams\.ts:\d+\) returned a row txn does not accept: txn\.ts is missing but not optional$/, variant: true },
 ];
 
 const FAIL_CASES = CASES.filter((c) => c.variant !== true);
@@ -62,7 +62,13 @@ describe("agg ingest --on-error fail (default): stops at the first bad message a
     const error = /^error: (.*)$/m.exec(result.stderr)?.[1] ?? "";
     expect(error.startsWith("line 4 of events.ndjson: ")).toBe(true);
     expect(error.slice("line 4 of events.ndjson: ".length)).toMatch(c.reason);
-    expect(result.stderr).toContain("hint: the 2 messages before it were kept; fix or remove line 4 and run the same command again (the kept messages are then duplicates and change nothing), or pass --on-error skip --dead-letter FILE to go past bad messages");
+    if (c.resolverFault) {
+      // A valid message the resolver turned into a bad row: the fix is in the resolver, not the input.
+      expect(result.stderr).toMatch(/hint: the 2 messages before it were kept; the message is valid: fix the resolver at features\/streams\.ts:\d+ so its rows match/);
+      expect(result.stderr).not.toContain("fix or remove line 4");
+    } else {
+      expect(result.stderr).toContain("hint: the 2 messages before it were kept; fix or remove line 4 and run the same command again (the kept messages are then duplicates and change nothing), or pass --on-error skip --dead-letter FILE to go past bad messages");
+    }
     expect(result.stderr).toMatch(/2 inserted, 0 duplicates, 0 replaced, 1 rejected/);
     expect(loggedIds(dir)).toEqual(["g1", "g2"]);
   });

@@ -80,7 +80,10 @@ export async function ingestCommand(io: Io, options: IngestOptions): Promise<voi
     if (failure !== null) {
       if (!options.json) io.err(renderSummary(io, summary));
       throw new AggError("input", `line ${failure.line}${options.file === undefined ? "" : ` of ${options.file}`}: ${failure.reason}`, {
-        hint: `${kept(summary.messagesRead - 1)}; fix or remove line ${failure.line} and run the same command again${summary.messagesRead > 1 ? " (the kept messages are then duplicates and change nothing)" : ""}, or pass --on-error skip${deadLetter === null ? " --dead-letter FILE" : ""} to go past bad messages`,
+        hint:
+          failure.resolverFault !== undefined
+            ? `${kept(summary.messagesRead - 1)}; the message is valid: fix the resolver at ${failure.resolverFault} so its rows match the namespace's declared types, then run the same command again${summary.messagesRead > 1 ? " (the kept messages are then duplicates and change nothing)" : ""}`
+            : `${kept(summary.messagesRead - 1)}; fix or remove line ${failure.line} and run the same command again${summary.messagesRead > 1 ? " (the kept messages are then duplicates and change nothing)" : ""}, or pass --on-error skip${deadLetter === null ? " --dead-letter FILE" : ""} to go past bad messages`,
         meta: { line: failure.line, reason: failure.reason, summary },
       });
     }

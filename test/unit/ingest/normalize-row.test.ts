@@ -63,6 +63,9 @@ describe("normalizeRow", () => {
     [undefined, "the resolver returned undefined, not a row object"],
     [[1], "the resolver returned an array, not a row object"],
   ])("rejects %j with a reason", (raw, reason) => {
-    expect(normalizeRow(NS, raw)).toEqual({ error: reason });
+    const result = normalizeRow(NS, raw) as { error: string; field?: string };
+    expect(result.error).toBe(reason);
+    // The field at fault, when there is one, so ingest can tell the input's fault from the resolver's.
+    if (result.field !== undefined) expect(reason).toContain(`txn.${result.field}`);
   });
 });
