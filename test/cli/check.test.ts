@@ -1,4 +1,4 @@
-import { cpSync, existsSync } from "node:fs";
+import { cpSync, existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { REPO, runAgg, sampleWorkspace, tempDir } from "../helpers/cli.js";
@@ -91,7 +91,8 @@ describe("agg check", () => {
 
   test("the SPEC's examples (1.1 to 1.4) load as written", () => {
     const result = run("spec-examples", ["check"]);
-    expect(result.stderr).toBe("");
+    // The example's SQLite file is not shipped: reported, and the project still loads.
+    expect(result.stderr).toMatch(/^warning features\/sources\.ts:4: offline source "warehouse" reads features\/data\/warehouse\.db, which does not exist\n {2}hint: [^\n]*\n$/);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("3 namespaces, 4 windowed features, 3 series, 1 stream resolver, 1 offline source");
   });
@@ -101,5 +102,17 @@ describe("agg check", () => {
     const result = runAgg(["check"], { cwd });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^ok 4 files, 3 namespaces, 9 windowed features, 4 series, 1 stream resolver, 1 offline source/);
+  });
+
+  test("a missing offline source file is reported (text and JSON); the project stays valid", () => {
+    const cwd = sampleWorkspace();
+    const result = runAgg(["check"], { cwd });
+    expect(result.stderr).toBe("");
+    rmSync(join(cwd, "features", "data", "transactions.ndjson"));
+    const missing = runAgg(["check"], { cwd });
+    expect(missing.code).toBe(0);
+    expect(missing.stderr).toContain('warning features/streams.ts:28: offline source "warehouse" reads features/data/transactions.ndjson, which does not exist');
+    const json = JSON.parse(runAgg(["check", "--json"], { cwd }).stdout) as { ok: boolean; missingFiles: unknown[] };
+    expect(json).toMatchObject({ ok: true, missingFiles: [{ source: "warehouse", path: "features/data/transactions.ndjson", where: "features/streams.ts:28" }] });
   });
 });

@@ -1,5 +1,6 @@
 import { formatSite } from "../../project/problem.js";
 import { existsSync } from "node:fs";
+import { isAbsolute, join, relative } from "node:path";
 import type { Project } from "../../project/model.js";
 import { staleReasonText, type StaleSize } from "../../series/stale-sizes.js";
 import { formatDuration } from "../../time/duration.js";
@@ -19,9 +20,10 @@ export async function checkCommand(io: Io, options: GlobalOptions): Promise<void
   const root = displayBase(source.root);
   const stale = problems.length === 0 ? await needsBackfill(io, options, project) : [];
   const verified = options.store === undefined ? null : await verifyStore(io, options, problems.length === 0 ? project : null);
+  const missing = problems.length === 0 ? missingOfflineFiles(project, root) : [];
   if (options.json) {
     const needs = stale.map((s) => ({ series: s.seriesId, bucket: formatDuration(s.bucketMs), features: s.features, reason: s.reason }));
-    io.out(JSON.stringify({ ok: problems.length === 0, files: source.files.length, problems: problems.map((p) => ({ where: formatSite(p.site, root) || null, code: p.code, message: p.message, subject: p.subject ?? null, hint: p.hint ?? null })), needsBackfill: needs, ...(verified !== null && { store: storeJson(verified) }) }, null, 2));
+    io.out(JSON.stringify({ ok: problems.length === 0, files: source.files.length, problems: problems.map((p) => ({ where: formatSite(p.site, root) || null, code: p.code, message: p.message, subject: p.subject ?? null, hint: p.hint ?? null })), needsBackfill: needs, missingFiles: missing, ...(verified !== null && { store: storeJson(verified) }) }, null, 2));
   } else {
     for (const p of problems) {
       io.err(`${io.color.bold(formatSite(p.site, root) || root)}: ${io.color.red("error")} ${p.message}${p.hint ? `\n  ${io.color.dim("hint:")} ${p.hint}` : ""}`);
@@ -36,6 +38,9 @@ export async function checkCommand(io: Io, options: GlobalOptions): Promise<void
     const series = deriveSeries(project);
     const counts = [plural(source.files.length, "file"), plural(project.namespaces.size, "namespace"), plural(project.windowed.length, "windowed feature"), plural(series.length, "series", "series"), plural(project.streams.size, "stream resolver"), plural(project.offlineSources.size, "offline source")];
     io.out(`${io.color.green("ok")} ${counts.join(", ")}`);
+    for (const m of missing) {
+      io.err(`${io.color.yellow("warning")} ${m.where}: offline source "${m.source}" reads ${m.path}, which does not exist\n  ${io.color.dim("hint:")} create it, or fix the path (relative to the feature project folder); \`agg backfill --source ${m.source}\` fails until then`);
+    }
     for (const s of stale) {
       const which = s.seriesId === null ? `a new series (bucket ${formatDuration(s.bucketMs)}, ${s.features.join(", ")})` : `series ${s.seriesId} (bucket ${formatDuration(s.bucketMs)}, ${s.features.join(", ")})`;
       io.err(`${io.color.yellow("warning")} ${which} needs a backfill: ${staleReasonText(s)}; queries read those values from the row log until then\n  ${io.color.dim("hint:")} run \`agg backfill --feature ${s.features[0]}\``);
@@ -142,4 +147,15 @@ function storeFailure(v: Verified, json: boolean): unknown {
     ...(report.integrity.length > 0 ? ["damaged pages cannot be repaired in place: restore the store from a backup, or make a new one (--store PATH) and ingest your events again"] : []),
   ];
   return new AggError("store", `store corrupt: the store at ${v.path}: ${parts.join(", ")}`, { hint: hints.join("; "), meta: { reported: json } });
+}
+
+/** Offline sources whose input file is not there: backfill from them would fail (reported, not a problem: other commands work). */
+function missingOfflineFiles(project: Project, root: string): { source: string; path: string; where: string | null }[] {
+  const out: { source: string; path: string; where: string | null }[] = [];
+  for (const source of project.offlineSources.values()) {
+    if (source.input === null) continue;
+    const path = isAbsolute(source.input.path) ? source.input.path : join(project.root, source.input.path);
+    if (!existsSync(path)) out.push({ source: source.name, path: isAbsolute(source.input.path) ? path : relative(root, path), where: formatSite(source.site, root) || null });
+  }
+  return out;
 }
