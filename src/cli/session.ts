@@ -23,10 +23,15 @@ export async function openProjectAndStore(io: Io, options: GlobalOptions, open: 
   return openStoreFor(io, options, await loadProjectFor(io, options), open);
 }
 
-/** The valid project; `resolvers: true` when the command runs stream resolvers (ingest). */
+/**
+ * The valid project; `resolvers: true` when the command runs stream resolvers (ingest).
+ * A refused cache folder (another user's, or writable by others) is a warning on stderr.
+ */
 export async function loadProjectFor(io: Io, options: GlobalOptions, load: { resolvers?: boolean } = {}): Promise<Project> {
   const { loadValidProject, projectSource } = await import("../project/load-project.js");
-  return loadValidProject(projectSource(projectDir(io, options)), load);
+  const source = projectSource(projectDir(io, options), io.env);
+  for (const warning of source.warnings ?? []) io.err(`${io.color.yellow("warning:")} ${warning}`);
+  return loadValidProject(source, load);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { CacheDirs } from "./cache-dir.js";
 
 /** One feature file's exports, or why it could not be loaded. */
 export type LoadedModule =
@@ -17,7 +17,16 @@ export interface LoadError {
 export interface ProjectSource {
   readonly root: string;
   readonly files: readonly string[];
+  /** The folder the validated project may be cached in; absent or null: no project cache. */
+  readonly projectCache?: string | null;
+  /** Why a cache folder was not used, for the CLI to print as warnings. */
+  readonly warnings?: readonly string[];
   load(): Promise<LoadedModule[]>;
+}
+
+export interface JitiSourceOptions {
+  /** Checked cache folders (cache-dir.ts); a null one is not used. */
+  readonly cache: CacheDirs;
 }
 
 /**
@@ -38,10 +47,12 @@ async function virtualModules(root: string): Promise<Record<string, unknown>> {
 }
 
 /** The only place agg calls the TypeScript loader. */
-export function jitiSource(root: string, files: readonly string[]): ProjectSource {
+export function jitiSource(root: string, files: readonly string[], options: JitiSourceOptions): ProjectSource {
   return {
     root,
     files,
+    projectCache: options.cache.projects,
+    warnings: options.cache.warnings,
     async load() {
       // Stack traces of DSL calls then carry the .ts file's own lines.
       process.setSourceMapsEnabled(true);
@@ -49,7 +60,8 @@ export function jitiSource(root: string, files: readonly string[]): ProjectSourc
       const { createJiti } = await import("jiti");
       const jiti = createJiti(join(root, "noop.js"), {
         virtualModules: await virtualModules(root),
-        fsCache: join(tmpdir(), "agg-jiti-cache"),
+        // Compiled files are code agg runs: only from a folder no one else can write.
+        fsCache: options.cache.jiti ?? false,
         sourceMaps: true,
         interopDefault: false,
       });

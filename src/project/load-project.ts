@@ -1,9 +1,10 @@
 import { dirname, resolve } from "node:path";
 import { AggError } from "../errors.js";
+import { openCacheDirs } from "./cache-dir.js";
 import { discoverFeatureFiles, isDirectory } from "./discover.js";
 import { jitiSource, type ProjectSource } from "./load-module.js";
 import type { Project } from "./model.js";
-import { readCachedProject, writeCachedProject } from "./project-cache.js";
+import { projectKey, readCachedProject, writeCachedProject } from "./project-cache.js";
 import { formatSite, problem, type Problem } from "./problem.js";
 
 export interface LoadResult {
@@ -11,13 +12,17 @@ export interface LoadResult {
   readonly problems: readonly Problem[];
 }
 
-/** The feature project's folder on disk, or a usage error that says how to point at one. */
-export function projectSource(dir: string): ProjectSource {
+/**
+ * The feature project's folder on disk, or a usage error that says how to point at one.
+ * `env` gives the cache folder (AGG_CACHE_DIR, cache-dir.ts); the source's `warnings` say
+ * when a cache folder was refused.
+ */
+export function projectSource(dir: string, env: NodeJS.ProcessEnv = process.env): ProjectSource {
   const root = resolve(dir);
   if (!isDirectory(root)) {
     throw new AggError("usage", `no feature project at ${root}`, { hint: "run agg in the folder that holds ./features, pass --project DIR (or set AGG_PROJECT), or create one with `agg init`" });
   }
-  return jitiSource(root, discoverFeatureFiles(root));
+  return jitiSource(root, discoverFeatureFiles(root), { cache: openCacheDirs(env) });
 }
 
 /** Loads and validates every file; returns the project together with every problem found. */
@@ -48,14 +53,24 @@ export async function loadProject(source: ProjectSource): Promise<LoadResult> {
  * `streams` map is then empty): only `ingest` runs stream resolvers.
  */
 export async function loadValidProject(source: ProjectSource, options: { resolvers?: boolean } = {}): Promise<Project> {
-  if (options.resolvers !== true) {
-    const cached = readCachedProject(source);
+  const key = source.projectCache ? cacheKey(source) : null;
+  if (options.resolvers !== true && key !== null) {
+    const cached = readCachedProject(source, key);
     if (cached !== null) return cached;
   }
   const { project, problems } = await loadProject(source);
   if (problems.length > 0) throw projectError(problems, displayBase(source.root));
-  writeCachedProject(source, project);
+  if (key !== null) writeCachedProject(source, project, key);
   return project;
+}
+
+/** The project cache's key, or null when a file cannot be read (the load then says why). */
+function cacheKey(source: ProjectSource): string | null {
+  try {
+    return projectKey(source);
+  } catch {
+    return null;
+  }
 }
 
 /** Locations are shown relative to the project's parent folder: `features/user.ts:12`. */
