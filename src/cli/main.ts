@@ -1,4 +1,6 @@
 import { CommanderError } from "@commander-js/extra-typings";
+import { watchUnexpectedExit } from "../project/exit-watch.js";
+import { redirectConsole } from "../project/redirect-console.js";
 import { renderError } from "./render-error.js";
 import { processIo, type Io } from "./io.js";
 import { buildProgram } from "./program.js";
@@ -11,6 +13,11 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     sub.exitOverride();
     for (const subsub of sub.commands) subsub.exitOverride();
   }
+  const render = { json: argv.includes("--json"), verbose: argv.includes("--verbose") };
+  // Feature code runs inside the command: what it prints goes to stderr (stdout may be
+  // --json), and a process.exit it calls is an error, never a silent success.
+  const restoreConsole = redirectConsole(io.err);
+  const stopWatch = watchUnexpectedExit((error) => (process.exitCode = renderError(io, error, render)), io.cwd);
   try {
     await program.parseAsync([...argv], { from: "user" });
     return 0;
@@ -19,7 +26,10 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       // --help and --version end here too, with exit code 0.
       return error.exitCode === 0 ? 0 : 2;
     }
-    return renderError(io, error, { json: argv.includes("--json"), verbose: argv.includes("--verbose") });
+    return renderError(io, error, render);
+  } finally {
+    stopWatch();
+    restoreConsole();
   }
 }
 
@@ -33,4 +43,8 @@ if (process.argv[1] !== undefined && /[\\/](agg|agg\.js|main\.js)$/.test(process
     });
   }
   process.exitCode = await runCli(process.argv.slice(2), await processIo());
+  // The command is done. Feature code may have left a timer or a socket open (a load that
+  // timed out waiting, a pool made at load time): flush agg's output, and do not wait for them.
+  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((flushed) => stream.write("", flushed))));
+  process.exit();
 }

@@ -1,6 +1,9 @@
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import type { Jiti } from "jiti";
+import { dirname, join, relative, sep } from "node:path";
+import { AggError } from "../errors.js";
 import type { CacheDirs } from "./cache-dir.js";
+import { LoadTimedOut, settleWithin, trapExit, withinTime, type ExitTrap } from "./load-guards.js";
 
 /** One feature file's exports, or why it could not be loaded. */
 export type LoadedModule =
@@ -11,6 +14,8 @@ export interface LoadError {
   readonly message: string;
   readonly line: number | null;
   readonly column: number | null;
+  /** What to do, when the loader knows better than "fix the syntax or import". */
+  readonly hint?: string;
 }
 
 /** Where a project's modules come from: jiti on disk, or in-memory modules in tests. */
@@ -27,6 +32,8 @@ export interface ProjectSource {
 export interface JitiSourceOptions {
   /** Checked cache folders (cache-dir.ts); a null one is not used. */
   readonly cache: CacheDirs;
+  /** How long each file may take to load (load-guards.ts). */
+  readonly loadTimeoutMs: number;
 }
 
 /**
@@ -67,16 +74,67 @@ export function jitiSource(root: string, files: readonly string[], options: Jiti
       });
       const modules: LoadedModule[] = [];
       for (const file of files) {
+        const trap = trapExit();
         try {
-          const exports = (await jiti.import(file)) as Record<string, unknown>;
-          modules.push({ file, exports });
+          const exports = (await importGuarded(jiti, file, options.loadTimeoutMs)) as Record<string, unknown>;
+          modules.push(trap.calls.length > 0 ? exitCalled(file, trap) : { file, exports });
         } catch (error) {
-          modules.push({ file, error: describeLoadError(error, file) });
+          if (error instanceof LoadTimedOut) throw loadTimeout(root, file, options.loadTimeoutMs);
+          modules.push(trap.calls.length > 0 ? exitCalled(file, trap) : { file, error: describeLoadError(error, file) });
+        } finally {
+          trap.release();
         }
       }
       return modules;
     },
   };
+}
+
+/**
+ * Loads one file within the time limit. jiti's synchronous require runs the whole top
+ * level inside the guard (its import() runs the body after an await, where no guard
+ * reaches); a file that needs the asynchronous loader (top-level await, an ES module that
+ * cannot be required) falls back to it, guarded by a timer only.
+ */
+async function importGuarded(jiti: Jiti, file: string, timeoutMs: number): Promise<unknown> {
+  try {
+    return withinTime(() => jiti(file), timeoutMs);
+  } catch (error) {
+    if (!needsAsyncLoader(error)) throw error;
+  }
+  return settleWithin(withinTime(() => jiti.import(file), timeoutMs), timeoutMs);
+}
+
+function needsAsyncLoader(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ERR_REQUIRE_ESM" || code === "ERR_REQUIRE_ASYNC_MODULE" || (error.name === "SyntaxError" && /only valid in async functions/.test(error.message));
+}
+
+function exitCalled(file: string, trap: ExitTrap): LoadedModule {
+  const call = trap.calls[0]!;
+  const { line, column } = describeLoadError(call.error, file);
+  return {
+    file,
+    error: {
+      message: `called process.exit(${call.code ?? ""}) while loading: a feature file must not end the process`,
+      line,
+      column,
+      hint: "remove the call; to stop agg with a problem, throw an Error (agg reports it with its file:line)",
+    },
+  };
+}
+
+function loadTimeout(root: string, file: string, timeoutMs: number): AggError {
+  // The file's module stays half-run in the require cache: forget the project's modules so
+  // a later load in this process (tests) starts afresh.
+  const cache = createRequire(import.meta.url).cache;
+  for (const path of Object.keys(cache)) if (path.startsWith(root + sep)) delete cache[path];
+  const shown = relative(dirname(root), file);
+  return new AggError("project", `${shown} did not finish loading within ${timeoutMs / 1000} s; agg stopped waiting for it`, {
+    hint: `look for an endless loop or a wait at the top level of ${shown} or of a file it imports; if it is only slow, raise AGG_LOAD_TIMEOUT_MS (now ${timeoutMs})`,
+    meta: { file: shown, timeoutMs },
+  });
 }
 
 /** A readable message and the line in `file`, from a syntax or import error. */

@@ -2,7 +2,8 @@ import { dirname, resolve } from "node:path";
 import { AggError } from "../errors.js";
 import { openCacheDirs } from "./cache-dir.js";
 import { discoverFeatureFiles, isDirectory } from "./discover.js";
-import { jitiSource, type ProjectSource } from "./load-module.js";
+import { loadTimeoutMs } from "./load-guards.js";
+import { jitiSource, type LoadedModule, type ProjectSource } from "./load-module.js";
 import type { Project } from "./model.js";
 import { projectKey, readCachedProject, writeCachedProject } from "./project-cache.js";
 import { formatSite, problem, type Problem } from "./problem.js";
@@ -14,15 +15,15 @@ export interface LoadResult {
 
 /**
  * The feature project's folder on disk, or a usage error that says how to point at one.
- * `env` gives the cache folder (AGG_CACHE_DIR, cache-dir.ts); the source's `warnings` say
- * when a cache folder was refused.
+ * `env` gives the cache folder (AGG_CACHE_DIR, cache-dir.ts) and the load time limit
+ * (AGG_LOAD_TIMEOUT_MS); the source's `warnings` say when a cache folder was refused.
  */
 export function projectSource(dir: string, env: NodeJS.ProcessEnv = process.env): ProjectSource {
   const root = resolve(dir);
   if (!isDirectory(root)) {
     throw new AggError("usage", `no feature project at ${root}`, { hint: "run agg in the folder that holds ./features, pass --project DIR (or set AGG_PROJECT), or create one with `agg init`" });
   }
-  return jitiSource(root, discoverFeatureFiles(root), { cache: openCacheDirs(env) });
+  return jitiSource(root, discoverFeatureFiles(root), { cache: openCacheDirs(env), loadTimeoutMs: loadTimeoutMs(env) });
 }
 
 /** Loads and validates every file; returns the project together with every problem found. */
@@ -38,7 +39,9 @@ export async function loadProject(source: ProjectSource): Promise<LoadResult> {
     import("./validate-sources.js"),
     import("./validate-windowed.js"),
   ]);
-  const collected = collect(await source.load());
+  const modules = await source.load();
+  problems.push(...modules.flatMap(loaderProblem));
+  const collected = collect(modules.filter((m) => loaderProblem(m).length === 0));
   problems.push(...collected.problems);
   const namespaces = validateNamespaces(collected.namespaces, problems, displayBase(source.root));
   const windowed = validateWindowed(collected.namespaces, namespaces, problems);
@@ -71,6 +74,13 @@ function cacheKey(source: ProjectSource): string | null {
   } catch {
     return null;
   }
+}
+
+/** A load failure the loader itself explains (process.exit at load time), with its own hint. */
+function loaderProblem(module: LoadedModule): Problem[] {
+  if (!("error" in module) || module.error.hint === undefined) return [];
+  const site = { file: module.file, line: module.error.line ?? 1, column: module.error.column ?? 1 };
+  return [problem("load-failed", module.error.message, site, { hint: module.error.hint })];
 }
 
 /** Locations are shown relative to the project's parent folder: `features/user.ts:12`. */
