@@ -4,7 +4,7 @@
  * fixtures are test/fixtures/hostile-projects/ (valid projects, so not in the broken-project
  * matrix of bad-projects.test.ts) and test/fixtures/projects/exits-at-load.
  */
-import { cpSync, existsSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO, runAgg, tempDir } from "../helpers/cli.js";
@@ -43,6 +43,15 @@ describe("a feature file that never finishes loading", () => {
       expect(took, args[0]).toBeLessThan(8000);
     }
     expect(existsSync(join(cwd, ".agg"))).toBe(false);
+  });
+
+  it("a top-level await that does settle still loads (the asynchronous loader, under the timer)", () => {
+    const cwd = workspace(join(HOSTILE, "waits-at-load"));
+    const user = join(cwd, "features", "user.ts");
+    writeFileSync(user, readFileSync(user, "utf8").replace("3_600_000", "20"));
+    const result = runAgg(["check"], { cwd, env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("ok 3 files, 2 namespaces, 1 windowed feature");
   });
 
   it("with --json, the error is JSON on stdout", () => {
