@@ -31,6 +31,8 @@ let guard: { readonly script: Script; readonly context: Context } | null = null;
  */
 export function withinTime<T>(run: () => T, timeoutMs: number): T {
   guard ??= { script: new Script("run()", { filename: "agg-load-guard" }), context: createContext({ run: null }) };
+  // A guarded run may start another (vm's watchdogs nest): restore the outer one's function.
+  const outer: unknown = guard.context.run;
   guard.context.run = run;
   try {
     return guard.script.runInContext(guard.context, { timeout: timeoutMs }) as T;
@@ -38,7 +40,7 @@ export function withinTime<T>(run: () => T, timeoutMs: number): T {
     if ((error as NodeJS.ErrnoException | null)?.code === "ERR_SCRIPT_EXECUTION_TIMEOUT") throw new LoadTimedOut(`did not finish within ${timeoutMs} ms`);
     throw error;
   } finally {
-    guard.context.run = null;
+    guard.context.run = outer;
   }
 }
 

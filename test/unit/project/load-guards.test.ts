@@ -21,6 +21,7 @@ describe("the load guards", () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(withinTime(() => ({ ok: 1 }), 1000)).toEqual({ ok: 1 });
     expect(() => withinTime(() => JSON.parse("{"), 1000)).toThrow(SyntaxError);
+    expect(withinTime(() => withinTime(() => 1, 1000) + withinTime(() => 2, 1000), 1000)).toBe(3);
   });
 
   it("settleWithin gives up on a promise that never settles", async () => {
