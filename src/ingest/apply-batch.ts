@@ -13,7 +13,7 @@ import { SizeCache } from "./bucket-cache.js";
 import { keysOfText, keyTextOf } from "./key-text.js";
 import { loadStoredStates } from "./load-stored-states.js";
 import type { NormalizedRow } from "./normalize-row.js";
-import { recomputeTouched } from "./recompute-buckets.js";
+import { RecomputeQueue } from "./recompute-buckets.js";
 import { CACHE_LIMIT, evictOldest, type SeriesSlot, type SizeSlot } from "./series-slot.js";
 
 /** What one committed batch did. */
@@ -24,6 +24,15 @@ export interface BatchResult {
   readonly bucketsWritten: number;
   readonly bucketsDeleted: number;
   readonly series: ReadonlySet<number>;
+  /** Rows logged but older than some size's retention, so in no bucket of it. */
+  readonly pastRetention: PastRetention;
+}
+
+/** A count of rows and the span of their event times; `from` is Infinity when there are none. */
+export interface PastRetention {
+  rows: number;
+  from: number;
+  to: number;
 }
 
 interface Tally {
@@ -35,6 +44,7 @@ interface Tally {
   series: Set<number>;
   /** Event times of the rows the transaction logged or replaced (both versions), while some size is not folded into. */
   changed: number[];
+  pastRetention: PastRetention;
 }
 
 /**
@@ -62,6 +72,8 @@ export class BatchApplier {
   private version: number | null = null;
   /** Some recorded size over the namespace is not folded into by this run (read by sync). */
   private unfolded = false;
+  /** Buckets of the open transaction to rebuild from the row log when it commits. */
+  private readonly recomputes = new RecomputeQueue();
 
   constructor(
     private readonly db: Db,
@@ -89,7 +101,7 @@ export class BatchApplier {
     try {
       if (this.open === null) {
         this.db.exec("BEGIN IMMEDIATE");
-        this.open = { inserted: 0, duplicates: 0, replaced: 0, bucketsWritten: 0, bucketsDeleted: 0, series: new Set(), changed: [] };
+        this.open = { inserted: 0, duplicates: 0, replaced: 0, bucketsWritten: 0, bucketsDeleted: 0, series: new Set(), changed: [], pastRetention: { rows: 0, from: Infinity, to: -Infinity } };
         this.sync();
       }
       this.applySlice(rows, this.open);
@@ -101,9 +113,13 @@ export class BatchApplier {
 
   /** Commits the open transaction (if any) and returns what it did. */
   commit(): BatchResult {
-    const done = this.open ?? { inserted: 0, duplicates: 0, replaced: 0, bucketsWritten: 0, bucketsDeleted: 0, series: new Set<number>(), changed: [] };
+    const done = this.open ?? { inserted: 0, duplicates: 0, replaced: 0, bucketsWritten: 0, bucketsDeleted: 0, series: new Set<number>(), changed: [], pastRetention: { rows: 0, from: Infinity, to: -Infinity } };
     if (this.open === null) return done;
     try {
+      const rebuilt = this.recomputes.flush(this.db, this.rowLog, this.buckets, this.namespace);
+      done.bucketsWritten += rebuilt.written;
+      done.bucketsDeleted += rebuilt.deleted;
+      for (const id of rebuilt.series) done.series.add(id);
       // Sizes over the namespace this run does not fold into do not hold these rows: say so.
       if (this.unfolded) recordUnfolded(this.db, this.namespace, done.changed, this.foldedSizes());
       this.db.exec("COMMIT");
@@ -117,6 +133,7 @@ export class BatchApplier {
 
   private rollback(): void {
     this.open = null;
+    this.recomputes.clear();
     // The cache may hold changes the store does not have any more.
     this.version = null;
     if (this.db.inTransaction) this.db.exec("ROLLBACK");
@@ -143,7 +160,13 @@ export class BatchApplier {
       for (const s of this.slots) if (s.latest === null || ts > s.latest) s.latest = ts;
       if (outcome.kind === "inserted") {
         tally.inserted++;
-        for (const s of this.slots) if (s.active.length > 0) this.fold(s, row, ts);
+        let past = false;
+        for (const s of this.slots) if (s.active.length > 0 && this.fold(s, row, ts)) past = true;
+        if (past) {
+          tally.pastRetention.rows++;
+          tally.pastRetention.from = Math.min(tally.pastRetention.from, ts);
+          tally.pastRetention.to = Math.max(tally.pastRetention.to, ts);
+        }
       } else if (outcome.kind === "duplicate") {
         tally.duplicates++;
       } else {
@@ -210,18 +233,23 @@ export class BatchApplier {
       .some((r) => !folded.has(`${r.series_id}:${r.bucket_ms}`));
   }
 
-  private fold(s: SeriesSlot, row: Row, ts: number): void {
+  /** Folds a new row into the series' active sizes; true when retention kept it out of one of them. */
+  private fold(s: SeriesSlot, row: Row, ts: number): boolean {
     const def = s.target.series.def;
-    if (!matchesFilter(def.filter, row)) return;
+    if (!matchesFilter(def.filter, row)) return false;
     const keyText = keyTextOf(def.groupKeys, row);
-    if (keyText === null) return; // logged, but in no bucket of this series
+    if (keyText === null) return false; // logged, but in no bucket of this series
+    let past = false;
     const value = aggregatedValue(def, row);
     const latest = s.latest as number;
     for (const slot of s.active) {
       const { bucketMs, layout } = slot.size;
       const start = bucketStart(ts, bucketMs, def.anchor);
-      // Past retention: logged, but it creates no bucket (SPEC 3).
-      if (start + bucketMs <= retentionCutoff(latest, slot.size)) continue;
+      // Past retention: logged, but it creates no bucket (SPEC 3); reported.
+      if (start + bucketMs <= retentionCutoff(latest, slot.size)) {
+        past = true;
+        continue;
+      }
       let bucket = slot.cache.get(start, keyText);
       if (bucket === undefined) {
         bucket = slot.cache.openBucket(start, keyText);
@@ -232,6 +260,7 @@ export class BatchApplier {
       if (bucket.loaded) layout.add((bucket.state ??= layout.empty()), value, row);
       else bucket.pending!.push(value, row);
     }
+    return past;
   }
 
   /** The buckets of `row` will be rebuilt from the row log at flush (a row in them was replaced). */
@@ -267,19 +296,18 @@ export class BatchApplier {
         if (slot.touched.length === 0) continue;
         const { bucketMs, layout } = slot.size;
         const cutoff = s.latest === null ? -Infinity : retentionCutoff(s.latest, slot.size);
-        const rebuilt = recomputeTouched(this.rowLog, s.target, slot, cutoff, s.target.keyed && this.indexedKeys.has(s.target.series.def.groupKeys[0]!));
+        const indexed = s.target.keyed && this.indexedKeys.has(s.target.series.def.groupKeys[0]!);
         const writes: BucketRecord[] = [];
         for (const bucket of slot.touched) {
           const stale = bucket.start + bucketMs <= cutoff;
           // Unknown (never read) counts as maybe stored; a bucket this batch created is not.
           const maybeStored = bucket.stored || !bucket.loaded;
           if (bucket.recompute) {
-            bucket.recompute = false;
-            bucket.loaded = true;
-            bucket.state = stale ? null : (rebuilt.get(bucket.start)?.get(bucket.keyText) ?? null);
-          } else if (stale) {
-            bucket.state = null;
+            // Rebuilt once when the transaction commits, for all its slices (recompute-buckets.ts).
+            this.recomputes.defer(s, slot, bucket, indexed);
+            continue;
           }
+          if (stale) bucket.state = null;
           if (bucket.state === null) {
             const gone = maybeStored ? this.buckets.delete(id, bucketMs, keysOfText(bucket.keyText, keyCount), bucket.start) : 0;
             deleted += gone;

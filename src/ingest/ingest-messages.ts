@@ -40,12 +40,30 @@ export interface IngestOptions {
   readonly maxKeyBytes?: number;
   /** The clock, only for `seconds`. */
   readonly now: () => number;
+  /**
+   * Stops the run between two messages (also while waiting for input): what was read is
+   * committed and the result says where it stopped (`interrupted`). Its reason, if a
+   * string, is reported as it is (the CLI passes the signal's name).
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface IngestResult {
   readonly summary: IngestSummary;
   /** With `onError: "fail"`, the message that stopped the run; every message before it was committed. */
   readonly failure: Rejection | null;
+  /** Set when `signal` stopped the run: what was committed, for the caller to report. */
+  readonly interrupted: Interrupted | null;
+}
+
+/** Where a run stopped by its signal left the store: every message read is committed. */
+export interface Interrupted {
+  /** The abort reason when it is a string (a signal's name), else "aborted". */
+  readonly reason: string;
+  /** Rows the committed transactions wrote to the row log (inserted and replaced). */
+  readonly rowsCommitted: number;
+  /** The input line of the last message read before the last commit; null: none was committed. */
+  readonly lastCommittedLine: number | null;
 }
 
 /**
@@ -74,11 +92,15 @@ export async function ingestMessages(options: IngestOptions): Promise<IngestResu
   tuneForWrites(db);
   const applier = new BatchApplier(db, ns.name, affected.targets, keys.indexed, options.cacheLimit);
   const counts = { messagesRead: 0, rowsInserted: 0, duplicates: 0, replaced: 0, rejected: 0, skipped: 0, bucketsWritten: 0, bucketsDeleted: 0 };
+  const past = { rows: 0, from: Infinity, to: -Infinity };
   const seriesUpdated = new Set<number>();
   const progress = () => options.onProgress?.({ messagesRead: counts.messagesRead, rowsInserted: counts.rowsInserted, rejected: counts.rejected, seconds: (options.now() - startedAt) / 1000 });
   // Rows read but not yet applied, and rows taken into the open transaction (applied or not).
   let pending: NormalizedRow[] = [];
   let open = 0;
+  // The line of the last message read, and of the last one read when a transaction committed.
+  let lastLine: number | null = null;
+  let committedLine: number | null = null;
   let failure: Rejection | null = null;
   let timer: NodeJS.Timeout | undefined;
   let timerError: unknown;
@@ -97,11 +119,15 @@ export async function ingestMessages(options: IngestOptions): Promise<IngestResu
     open = 0;
     applyPending();
     const result = applier.commit();
+    committedLine = lastLine;
     counts.rowsInserted += result.inserted;
     counts.duplicates += result.duplicates;
     counts.replaced += result.replaced;
     counts.bucketsWritten += result.bucketsWritten;
     counts.bucketsDeleted += result.bucketsDeleted;
+    past.rows += result.pastRetention.rows;
+    past.from = Math.min(past.from, result.pastRetention.from);
+    past.to = Math.max(past.to, result.pastRetention.to);
     for (const id of result.series) seriesUpdated.add(id);
     progress();
   };
@@ -115,10 +141,21 @@ export async function ingestMessages(options: IngestOptions): Promise<IngestResu
     }
   };
 
+  const input = options.messages[Symbol.asyncIterator]();
+  const next = reader(input, options.signal);
+  let waiting = false;
   try {
-    for await (const message of options.messages) {
+    for (;;) {
+      if (options.signal?.aborted === true) break;
+      waiting = true;
+      const read = await next();
+      if (read === STOPPED) break;
+      waiting = false;
+      if (read.done === true) break;
+      const message = read.value;
       if (timerError !== undefined) throw timerError;
       counts.messagesRead++;
+      lastLine = message.line;
       let prepared: Prepared = prepareMessage(stream, ns, message);
       if (prepared.kind === "row") {
         const tooLong = keyTooLong(ns, prepared.row.row, keyNames, maxKeyBytes);
@@ -145,6 +182,9 @@ export async function ingestMessages(options: IngestOptions): Promise<IngestResu
     // Good messages read before a rejection or a read error are kept.
     if (timerError === undefined) commit();
     clearTimeout(timer);
+    // As `for await` does, but a read still waiting for input is not waited for.
+    if (waiting) void input.return?.()?.catch(() => undefined);
+    else await input.return?.();
   }
   if (timerError !== undefined) throw timerError;
 
@@ -160,10 +200,30 @@ export async function ingestMessages(options: IngestOptions): Promise<IngestResu
     bucketsWritten: counts.bucketsWritten,
     bucketsDeleted: counts.bucketsDeleted,
     rowLogOnly: !stream.updatesMaterializedAggregations,
+    olderThanRetention: past.rows === 0 ? null : { ...past },
     needsBackfill: [...new Map([...affected.needsBackfill, ...applier.needsBackfill(), ...missingHistory(db, options.series, ns.name)].map((n) => [`${n.series}:${n.bucket}`, n])).values()],
     seconds: (options.now() - startedAt) / 1000,
   };
-  return { summary, failure };
+  const interrupted = options.signal?.aborted === true ? { reason: typeof options.signal.reason === "string" ? options.signal.reason : "aborted", rowsCommitted: counts.rowsInserted + counts.replaced, lastCommittedLine: committedLine } : null;
+  return { summary, failure, interrupted };
+}
+
+const STOPPED = Symbol("stopped");
+
+/**
+ * `input.next()`, or STOPPED as soon as `signal` aborts while it waits (a quiet stdin).
+ * One promise per read, nothing kept: a race against one long-lived promise would keep
+ * a reaction per message.
+ */
+function reader(input: AsyncIterator<InputMessage>, signal: AbortSignal | undefined): () => Promise<IteratorResult<InputMessage> | typeof STOPPED> {
+  if (signal === undefined) return () => input.next();
+  let wake: ((value: typeof STOPPED) => void) | null = null;
+  signal.addEventListener("abort", () => wake?.(STOPPED), { once: true });
+  return () =>
+    new Promise((resolve, reject) => {
+      wake = resolve;
+      input.next().then(resolve, reject);
+    });
 }
 
 /** Sizes over the namespace whose buckets miss logged history (queries read it from the row log). */

@@ -22,6 +22,11 @@ export interface IngestSummary {
   readonly rowLogOnly: boolean;
   /** Sizes left alone because their stored buckets were filled for another definition. */
   readonly needsBackfill: readonly NeedsBackfill[];
+  /**
+   * Rows logged but older than the retention of some bucket size they belong to, so in no
+   * bucket of it (queries compute those windows from the row log); null when none.
+   */
+  readonly olderThanRetention: { readonly rows: number; readonly from: number; readonly to: number } | null;
   readonly seconds: number;
 }
 

@@ -85,3 +85,25 @@ describe("a query in the past, where retention dropped the buckets", () => {
     expect(after.warnings).toEqual([]);
   });
 });
+
+describe("ingest of rows older than retention", () => {
+  it("reports them (count and time range) in text and JSON; their windows come from the row log", () => {
+    const cwd = sampleWorkspace();
+    const start = Date.UTC(2024, 2, 1);
+    const inOrder = generateTransactions({ count: 200, seed: 5, users: 3, start, spanMs: 10 * DAY }).sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
+    // Food rows of day 1 arriving after day 10: older than food_spend's 1d retention, within txn_sum's 30d.
+    const late = [0, 1, 2].map((i) => ({ id: `late${i}`, user_id: "u0", merchant_id: "m0", amount: 10 + i, category: "food", ts: new Date(start + i * 3_600_000).toISOString() }));
+    writeFileSync(join(cwd, "events.ndjson"), toNdjson([...inOrder, ...late]));
+    const run = runAgg(["ingest", "--source", "transactions", "--file", "events.ndjson", "--json"], { cwd });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).olderThanRetention).toEqual({ rows: 3, from: "2024-03-01T00:00:00Z", to: "2024-03-01T02:00:00Z" });
+    writeFileSync(join(cwd, "more.ndjson"), toNdjson(late.map((l) => ({ ...l, id: `${l.id}-again` }))));
+    const text = runAgg(["ingest", "--source", "transactions", "--file", "more.ndjson"], { cwd });
+    expect(text.stderr).toContain("older than retention: 3 rows (2024-03-01T00:00:00Z to 2024-03-01T02:00:00Z) logged but in no bucket of some sizes");
+    const at = start + 3 * 3_600_000;
+    const q = JSON.parse(runAgg(["query", "--feature", "user.food_spend__1d__", "--id", "u0", "--at", new Date(at).toISOString(), "--json"], { cwd }).stdout) as { rows: { values: Record<string, number>; status: Record<string, string> }[] };
+    const all = [...inOrder, ...late, ...late.map((l) => ({ ...l, id: `${l.id}-again` }))].filter((e) => e.user_id === "u0" && e.category === "food");
+    expect(q.rows[0]!.values["user.food_spend__86400__"]).toBeCloseTo(sum(inOverlappingBuckets(all, at, DAY, 10 * MIN).map((e) => e.amount)), 9);
+    expect(q.rows[0]!.status["user.food_spend__86400__"]).toBe("row_log");
+  });
+});

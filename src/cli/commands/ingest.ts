@@ -7,6 +7,7 @@ import { isSqliteError, storeError } from "../../store/store-error.js";
 import type { GlobalOptions } from "../context.js";
 import type { Io } from "../io.js";
 import { loadProjectFor, openStoreFor } from "../session.js";
+import { formatInstant } from "../../time/instant.js";
 
 export interface IngestOptions extends GlobalOptions {
   source: string;
@@ -96,7 +97,7 @@ export async function ingestCommand(io: Io, options: IngestOptions): Promise<voi
       }
       io.err(`${io.color.yellow("warning:")} no messages in ${inputName}`);
     }
-    if (options.json) io.out(JSON.stringify(summary, null, 2));
+    if (options.json) io.out(JSON.stringify(summaryJson(summary), null, 2));
     else io.err(renderSummary(io, summary));
     if (summary.rejected > 0) {
       const where = options.deadLetter === undefined ? "pass --dead-letter FILE to keep them" : `written to ${options.deadLetter}`;
@@ -169,7 +170,17 @@ function renderSummary(io: Io, s: IngestSummary): string {
       ? "  buckets: not updated (the resolver has updatesMaterializedAggregations: false; backfill fills them)"
       : `  buckets: ${n(s.bucketsWritten)} written, ${n(s.bucketsDeleted)} deleted, ${n(s.seriesUpdated)} series updated`,
   ];
+  const old = s.olderThanRetention;
+  if (old !== null) {
+    lines.push(`  older than retention: ${n(old.rows)} row${old.rows === 1 ? "" : "s"} (${formatInstant(old.from)} to ${formatInstant(old.to)}) logged but in no bucket of some sizes; queries compute those windows from the row log`);
+  }
   return lines.join("\n");
+}
+
+/** The summary as `--json` prints it: times as ISO-8601, like every other JSON output. */
+function summaryJson(s: IngestSummary) {
+  const old = s.olderThanRetention;
+  return { ...s, olderThanRetention: old === null ? null : { rows: old.rows, from: formatInstant(old.from), to: formatInstant(old.to) } };
 }
 
 function kept(count: number): string {
