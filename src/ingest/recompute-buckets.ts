@@ -1,68 +1,177 @@
-import type { BucketState } from "../aggregate/types.js";
-import type { CompiledSize } from "../series/compiled-series.js";
+import type { BucketState, Row } from "../aggregate/types.js";
+import { retentionCutoff } from "../series/compiled-series.js";
 import { aggregatedValue, matchesFilter } from "../series/row-match.js";
-import { parseRow, type LoggedRow, type RowLog } from "../store/row-log.js";
-import type { Target } from "./affected-series.js";
+import type { BucketRecord, BucketTable } from "../store/bucket-table.js";
+import type { Db } from "../store/open-store.js";
+import { parseRow, rowsForKeys, type RowLog } from "../store/row-log.js";
+import { bucketStart } from "../time/buckets.js";
 import type { OpenBucket } from "./bucket-cache.js";
 import { keysOfText, keyTextOf } from "./key-text.js";
+import type { SeriesSlot, SizeSlot } from "./series-slot.js";
 
-/**
- * The states of some buckets of one (series, size) that share a start, rebuilt from the
- * row log: what a replaced row forces, since min, max and sketches cannot take a value
- * back out. Returns the state per key text; a key with no logged row any more is absent.
- *
- * With the row log's index on the series' first key (`indexed`), the buckets of one
- * entity are one range read; otherwise one read of the bucket's time range serves them
- * all. Rows are read to the end before the caller writes: the connection cannot run
- * other statements while a read is open.
- */
-export function recomputeBuckets(
-  rowLog: RowLog,
-  target: Target,
-  size: CompiledSize,
-  start: number,
-  buckets: readonly { readonly keyText: string }[],
-  indexed: boolean,
-): Map<string, BucketState> {
-  const def = target.series.def;
-  const end = start + size.bucketMs;
-  const wanted = new Set(buckets.map((b) => b.keyText));
-  const values = new Set(buckets.map((b) => keysOfText(b.keyText, def.groupKeys.length)[0] as string));
-  const key = indexed && values.size === 1 ? { feature: def.groupKeys[0] as string, value: [...values][0] as string } : undefined;
-  const logged: LoggedRow[] = [...rowLog.range(def.namespace, start, end, key)];
-  const states = new Map<string, BucketState>();
-  for (const entry of logged) {
-    const row = parseRow(entry.data);
-    if (!matchesFilter(def.filter, row)) continue;
-    const keyText = keyTextOf(def.groupKeys, row);
-    if (keyText === null || !wanted.has(keyText)) continue;
-    let state = states.get(keyText);
-    if (state === undefined) states.set(keyText, (state = size.layout.empty()));
-    size.layout.add(state, aggregatedValue(def, row), row);
-  }
-  return states;
+/** The buckets of one (series, size) a transaction marked for recompute, by start and key text. */
+interface Deferred {
+  readonly series: SeriesSlot;
+  readonly slot: SizeSlot;
+  /** The row log's per-key index on the series' first key finds its rows. */
+  readonly indexed: boolean;
+  readonly starts: Map<number, Map<string, OpenBucket>>;
+}
+
+/** What rebuilding the deferred buckets wrote. */
+export interface Recomputed {
+  readonly written: number;
+  readonly deleted: number;
+  readonly series: readonly number[];
 }
 
 /**
- * The states of the buckets a batch marked for recompute in one (series, size), rebuilt
- * from the row log, per start and key text; buckets past the retention `cutoff` are left
- * out (they are deleted, not rebuilt).
+ * The buckets a write transaction must rebuild from the row log because a row in them
+ * was replaced (min, max and sketches cannot take a value back out). They are rebuilt
+ * once, when the transaction commits, however many of its slices touched them, and with
+ * as few reads as possible: the bucket ranges of every (series, size) are merged into
+ * disjoint spans of time, each read once, every row parsed once and given to every
+ * bucket that holds it. A series whose first key the row log indexes reads its
+ * entities' rows instead (one statement per size). Until then a slice leaves such a
+ * bucket alone, or writes it with the rows it saw; the rebuild at commit replaces that.
  */
-export function recomputeTouched(
-  rowLog: RowLog,
-  target: Target,
-  slot: { readonly size: CompiledSize; readonly touched: readonly OpenBucket[] },
-  cutoff: number,
-  indexed: boolean,
-): Map<number, Map<string, BucketState>> {
-  const byStart = new Map<number, OpenBucket[]>();
-  for (const bucket of slot.touched) {
-    if (!bucket.recompute || bucket.start + slot.size.bucketMs <= cutoff) continue;
-    const list = byStart.get(bucket.start);
-    if (list === undefined) byStart.set(bucket.start, [bucket]);
-    else list.push(bucket);
+export class RecomputeQueue {
+  private readonly pending = new Map<SizeSlot, Deferred>();
+
+  /** Marks `bucket` (of a slice of the open transaction) to be rebuilt at commit. */
+  defer(series: SeriesSlot, slot: SizeSlot, bucket: OpenBucket, indexed: boolean): void {
+    let deferred = this.pending.get(slot);
+    if (deferred === undefined) this.pending.set(slot, (deferred = { series, slot, indexed, starts: new Map() }));
+    let keys = deferred.starts.get(bucket.start);
+    if (keys === undefined) deferred.starts.set(bucket.start, (keys = new Map()));
+    if (!keys.has(bucket.keyText)) keys.set(bucket.keyText, bucket);
   }
-  const out = new Map<number, Map<string, BucketState>>();
-  for (const [start, buckets] of byStart) out.set(start, recomputeBuckets(rowLog, target, slot.size, start, buckets, indexed));
+
+  /** Forgets every deferred bucket (the transaction was rolled back). */
+  clear(): void {
+    this.pending.clear();
+  }
+
+  /**
+   * Rebuilds, writes or deletes every deferred bucket, in the open transaction, and
+   * forgets them. A bucket past its size's retention cutoff, or with no logged row left,
+   * is deleted.
+   */
+  flush(db: Db, rowLog: RowLog, buckets: BucketTable, namespace: string): Recomputed {
+    const list = [...this.pending.values()];
+    this.pending.clear();
+    if (list.length === 0) return { written: 0, deleted: 0, series: [] };
+    let deleted = 0;
+    const series = new Set<number>();
+    const live: Deferred[] = [];
+    for (const d of list) {
+      const cutoff = d.series.latest === null ? -Infinity : retentionCutoff(d.series.latest, d.slot.size);
+      for (const [start, keys] of d.starts) {
+        if (start + d.slot.size.bucketMs > cutoff) continue;
+        d.starts.delete(start);
+        for (const bucket of keys.values()) deleted += drop(buckets, d, bucket, series);
+      }
+      if (d.starts.size > 0) live.push(d);
+    }
+    const states = rebuild(db, rowLog, namespace, live);
+    let written = 0;
+    for (const d of live) {
+      const { id, def } = d.series.target.series;
+      const { bucketMs, layout } = d.slot.size;
+      const rebuilt = states.get(d)!;
+      const writes: BucketRecord[] = [];
+      for (const [start, keys] of d.starts) {
+        for (const bucket of keys.values()) {
+          const state = rebuilt.get(start)?.get(bucket.keyText);
+          if (state === undefined) {
+            deleted += drop(buckets, d, bucket, series);
+            continue;
+          }
+          writes.push({ keys: keysOfText(bucket.keyText, def.groupKeys.length), start, rows: layout.rows(state), state: layout.encode(state) });
+          d.slot.cache.settle(bucket, true);
+        }
+      }
+      buckets.putMany(id, bucketMs, writes);
+      written += writes.length;
+      if (writes.length > 0) series.add(id);
+    }
+    return { written, deleted, series: [...series] };
+  }
+}
+
+/** Deletes a bucket that holds no row any more (or fell out of retention). */
+function drop(buckets: BucketTable, d: Deferred, bucket: OpenBucket, series: Set<number>): number {
+  const { id, def } = d.series.target.series;
+  const gone = buckets.delete(id, d.slot.size.bucketMs, keysOfText(bucket.keyText, def.groupKeys.length), bucket.start);
+  if (gone > 0) series.add(id);
+  d.slot.cache.settle(bucket, false);
+  return gone;
+}
+
+type States = Map<number, Map<string, BucketState>>;
+
+/**
+ * The states of the deferred buckets, rebuilt from the row log, per start and key text;
+ * a key with no logged row is absent. Rows reach each bucket oldest first (time, then
+ * primary key), as a read of that bucket alone gives them.
+ */
+function rebuild(db: Db, rowLog: RowLog, namespace: string, list: readonly Deferred[]): Map<Deferred, States> {
+  const out = new Map<Deferred, States>();
+  for (const d of list) out.set(d, new Map());
+  const byTime = list.filter((d) => !d.indexed);
+  for (const span of mergedSpans(byTime)) {
+    // Nothing but this read runs on the connection until it ends (the writes come after).
+    for (const logged of rowLog.range(namespace, span.from, span.to)) give(logged.ts, logged.data, byTime, out);
+  }
+  for (const d of list) {
+    if (!d.indexed) continue;
+    const feature = d.series.target.series.def.groupKeys[0]!;
+    const values = new Set<string>();
+    let from = Infinity;
+    let to = -Infinity;
+    for (const [start, keys] of d.starts) {
+      from = Math.min(from, start);
+      to = Math.max(to, start + d.slot.size.bucketMs);
+      for (const keyText of keys.keys()) values.add(keysOfText(keyText, d.series.target.series.def.groupKeys.length)[0]!);
+    }
+    const one = [d];
+    for (const logged of rowsForKeys(db, namespace, feature, [...values], from, to)) give(logged.ts, logged.data, one, out);
+  }
+  return out;
+}
+
+/** Folds one logged row into every deferred bucket that holds it; parses it only if one may. */
+function give(ts: number, data: string, list: readonly Deferred[], out: Map<Deferred, States>): void {
+  let row: Row | undefined;
+  for (const d of list) {
+    const { bucketMs, layout } = d.slot.size;
+    const def = d.series.target.series.def;
+    const start = bucketStart(ts, bucketMs, def.anchor);
+    const keys = d.starts.get(start);
+    if (keys === undefined) continue;
+    row ??= parseRow(data);
+    if (!matchesFilter(def.filter, row)) continue;
+    const keyText = keyTextOf(def.groupKeys, row);
+    if (keyText === null || !keys.has(keyText)) continue;
+    const states = out.get(d)!;
+    let byKey = states.get(start);
+    if (byKey === undefined) states.set(start, (byKey = new Map()));
+    let state = byKey.get(keyText);
+    if (state === undefined) byKey.set(keyText, (state = layout.empty()));
+    layout.add(state, aggregatedValue(def, row), row);
+  }
+}
+
+/** The bucket ranges `[start, start + bucket)` of every deferred bucket, merged into disjoint spans, oldest first. */
+function mergedSpans(list: readonly Deferred[]): { from: number; to: number }[] {
+  const ranges: { from: number; to: number }[] = [];
+  for (const d of list) for (const start of d.starts.keys()) ranges.push({ from: start, to: start + d.slot.size.bucketMs });
+  ranges.sort((a, b) => a.from - b.from);
+  const out: { from: number; to: number }[] = [];
+  for (const r of ranges) {
+    const last = out.at(-1);
+    if (last !== undefined && r.from <= last.to) last.to = Math.max(last.to, r.to);
+    else out.push({ ...r });
+  }
   return out;
 }
