@@ -1,6 +1,6 @@
 import type { Db } from "../store/open-store.js";
 import { BucketTable } from "../store/bucket-table.js";
-import { extendFilled } from "../store/size-state.js";
+import { clearOfflineWithin, extendFilled, noteOfflineRange } from "../store/size-state.js";
 import { advanceMaterializedThrough, clearUnfolded, readUnfolded, type UnfoldedSpan } from "../store/unfolded-rows.js";
 import { tuneForWrites } from "../store/tune-for-writes.js";
 import { alignDown, alignUp } from "../time/buckets.js";
@@ -94,6 +94,9 @@ function markFilled(db: Db, item: PlanItem, from: number, to: number): void {
   if (lower >= upper) return;
   const whole = lower === range.lower && item.fromOldest && item.source.name === ROW_LOG;
   extendFilled(db, item.series.id, item.size.bucketMs, whole ? null : lower, upper);
+  // Chunks run newest first: what this run replaced so far is [lower, range.upper).
+  if (item.source.name !== ROW_LOG) noteOfflineRange(db, item.series.id, item.size.bucketMs, lower, upper);
+  else clearOfflineWithin(db, item.series.id, item.size.bucketMs, lower, range.upper);
 }
 
 /** Items of one source whose sizes share a grid of chunk boundaries: `period` apart from `anchor`. */

@@ -46,6 +46,8 @@ export interface BoundGroup {
   readonly newestEvent: number | null;
   /** The first row logged at or after M that no bucket holds; null: none. */
   readonly unfoldedFrom: number | null;
+  /** `[from, to)` of rows an offline source put in the buckets (not in the row log); null: none. */
+  readonly offline: { readonly from: number; readonly to: number } | null;
   /** Why older bucket slots come from the row log, when it is something a backfill fixes; null otherwise. */
   readonly historyReason: string | null;
   /** The windows served, with their column in the result. */
@@ -99,6 +101,7 @@ export function bindWindows(targets: readonly SelectedWindow[], ctx: BindContext
           trustedFrom: trust.filledFrom === Infinity ? Infinity : Math.max(trust.filledFrom, cutoff === null ? -Infinity : alignDown(cutoff, bucketMs, m.anchor)),
           newestEvent: record?.maxEventTime ?? null,
           unfoldedFrom: record?.unfoldedFrom ?? null,
+          offline: record === null ? null : (ctx.sizes.get(`${record.id}:${bucketMs}`)?.offline ?? null),
           historyReason: trust.reason,
           windows: [], notes: trust.notes,
         };
@@ -116,7 +119,7 @@ function rowGroup(feature: WindowedFeature, project: Project): MutableGroup {
   return {
     kind: "rows", match: { namespace: feature.source, groupKeys, feature: feature.feature, filter: feature.filter }, joinKey: feature.joinKey,
     keyIndex: groupKeys.indexOf(feature.joinKey), grouped: groupKeys.length > 1 || feature.kind === "groupByWindowed", layout: compileLayout([feature.agg]),
-    seriesId: null, bucketMs: 0, anchor: 0, bufferMs: null, materializedThrough: null, retentionCutoff: null, trustedFrom: Infinity, newestEvent: null, unfoldedFrom: null, historyReason: null,
+    seriesId: null, bucketMs: 0, anchor: 0, bufferMs: null, materializedThrough: null, retentionCutoff: null, trustedFrom: Infinity, newestEvent: null, unfoldedFrom: null, offline: null, historyReason: null,
     windows: [], notes: ["not materialized: computed from the row log"],
   };
 }

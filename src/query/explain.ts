@@ -101,7 +101,7 @@ const NONE: readonly string[] = Object.freeze([]);
 export function windowWarnings(group: BoundGroup, plan: WindowPlan, fqn: string): readonly string[] {
   const history = plan.history !== null && group.historyReason !== null;
   const unfolded = plan.size?.unfoldedTail === true && plan.rows !== null;
-  if (plan.uncovered === null && !history && !unfolded) return NONE;
+  if (plan.uncovered === null && !history && !unfolded && plan.unlogged === null) return NONE;
   const out: string[] = [];
   const root = fqn.replace(/__[a-z0-9]+__$/, "");
   if (plan.uncovered !== null) {
@@ -112,6 +112,11 @@ export function windowWarnings(group: BoundGroup, plan: WindowPlan, fqn: string)
   if (unfolded) {
     out.push(
       `${fqn}: computed from the row log for ${formatSpan(plan.rows!)}: rows from ${formatInstant(group.unfoldedFrom!)} on were logged without updating the buckets (a resolver with updatesMaterializedAggregations: false); \`agg backfill --feature ${root}\` folds them`,
+    );
+  }
+  if (plan.unlogged !== null) {
+    out.push(
+      `${fqn}: partial for ${formatSpan(plan.unlogged)}: that span is read from the row log, which does not hold the rows an offline source backfilled there (their buckets were dropped by retention, or it is the bucket holding a past T, read up to T); for history, keep the buckets longer with materialization.retention and backfill from that source again`,
     );
   }
   if (history) out.push(`${fqn}: computed from the row log for ${formatSpan(plan.history!)}: ${group.historyReason}`);

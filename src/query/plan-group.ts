@@ -33,6 +33,7 @@ export function planGroup(group: BoundGroup, at: number): GroupPlan {
       trustedFrom: group.trustedFrom,
       newestEvent: group.newestEvent,
       unfoldedFrom: group.unfoldedFrom,
+      offline: group.offline,
     });
     windows = group.windows.map((w) => planWindow(size, w.target.windowMs));
   }

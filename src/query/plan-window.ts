@@ -1,5 +1,5 @@
 import { bucketStart, bucketsOverlapping } from "../time/buckets.js";
-import { closedSpan, type Span } from "./span.js";
+import { closedSpan, firstMs, lastMs, type Span } from "./span.js";
 
 /** How a window's value is put together (SPEC 5.3). */
 export type PlanMode =
@@ -31,6 +31,8 @@ export interface SizeFacts {
   readonly newestEvent: number | null;
   /** The first row logged at or after M that no bucket holds (store/unfolded-rows.ts); null: none. */
   readonly unfoldedFrom: number | null;
+  /** `[from, to)` of rows an offline source put in the buckets, which the row log does not hold; null: none. */
+  readonly offline?: { readonly from: number; readonly to: number } | null;
 }
 
 /** What one bucket size of a series reads at time T; every window of that size shares it. */
@@ -66,6 +68,12 @@ export interface WindowPlan {
   readonly history: Span | null;
   /** Part of the window that neither buckets nor the row log cover (buffer-gap only). */
   readonly uncovered: Span | null;
+  /**
+   * Part of the history read from the row log where an offline source's rows were in
+   * buckets retention has since dropped: the row log does not hold them, so the value
+   * misses them (partial). Inside `history`.
+   */
+  readonly unlogged: Span | null;
 }
 
 /**
@@ -123,11 +131,19 @@ export function planWindow(size: SizePlan, windowMs: number): WindowPlan {
     if (rowFrom <= at) rows = size.mode === "buffer-gap" && rowFrom === size.rowsFrom ? { from: rowFrom - 1, to: at, bounds: "(]" } : { from: rowFrom, to: at, bounds: "[]" };
     if (size.gapFrom !== null) uncovered = closedSpan(Math.max(size.gapFrom, first), Math.min(rowFrom, at + 1) - 1);
   }
-  return { windowMs, mode: size.mode, window: { from: at - windowMs, to: at, bounds: "(]" }, cut: first, size, buckets, rows, history, uncovered };
+  // Row-log reads (history, or the bucket holding a past T) inside an offline range miss its rows.
+  const off = size.offline ?? null;
+  const unlogged = off === null ? null : (missing(history, off) ?? missing(rows, off));
+  return { windowMs, mode: size.mode, window: { from: at - windowMs, to: at, bounds: "(]" }, cut: first, size, buckets, rows, history, uncovered, unlogged };
 }
 
 /** A window of a feature that is not materialized: the row log over exactly `(T - W, T]`. */
 export function planRowWindow(at: number, windowMs: number): WindowPlan {
   const window: Span = { from: at - windowMs, to: at, bounds: "(]" };
-  return { windowMs, mode: "row-log", window, cut: at - windowMs + 1, size: null, buckets: null, rows: window, history: null, uncovered: null };
+  return { windowMs, mode: "row-log", window, cut: at - windowMs + 1, size: null, buckets: null, rows: window, history: null, uncovered: null, unlogged: null };
+}
+
+/** The part of a row-log span that lies in `[off.from, off.to)`, or null. */
+function missing(span: Span | null, off: { readonly from: number; readonly to: number }): Span | null {
+  return span === null ? null : closedSpan(Math.max(firstMs(span), off.from), Math.min(lastMs(span), off.to - 1));
 }

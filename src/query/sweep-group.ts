@@ -68,7 +68,7 @@ type Feature = BoundGroup["windows"][number]["target"]["feature"];
 export type ValueStatus = "present" | "default" | "row_log" | "partial" | "overflow";
 
 function statusOf(plan: WindowPlan, empty: boolean, value: unknown): ValueStatus {
-  if (plan.uncovered !== null) return "partial";
+  if (plan.uncovered !== null || plan.unlogged !== null) return "partial";
   if (notFinite(value)) return "overflow";
   if (empty) return "default";
   const fromLog = plan.history !== null || plan.mode === "row-log" || plan.mode === "unmaterialized" || (plan.size?.unfoldedTail === true && plan.rows !== null);

@@ -97,6 +97,11 @@ export const MIGRATIONS: readonly string[] = [
   -- Why filled_from was set: 'new' (the size appeared after rows were logged), 'changed'
   -- (its feature was edited), 'retention' (its retention grew).
   ALTER TABLE series_sizes ADD COLUMN filled_reason TEXT;
+  -- The span of rows an offline-source backfill folded into a size's buckets. Offline rows
+  -- are not in the row log, so where retention has since dropped those buckets, a query that
+  -- computes the window from the row log misses them and says so (partial).
+  ALTER TABLE series_sizes ADD COLUMN offline_from INTEGER;
+  ALTER TABLE series_sizes ADD COLUMN offline_to INTEGER;
   -- Rows logged at or after the materialized-through time M without being folded into the
   -- buckets (a resolver with updatesMaterializedAggregations: false): the earliest and
   -- latest of their event times, and a counter of the commits that logged them. M never

@@ -13,6 +13,8 @@ export interface SizeRecord {
   readonly filledFrom: number | null;
   /** Why `filledFrom` was set (for messages); null when it is null. */
   readonly reason: FillReason | null;
+  /** `[from, to)` of rows offline-source backfills folded in (not in the row log); null: none. */
+  readonly offline?: { readonly from: number; readonly to: number } | null;
 }
 
 export type FillReason = "new" | "changed" | "retention" | "unfolded";
@@ -20,9 +22,16 @@ export type FillReason = "new" | "changed" | "retention" | "unfolded";
 /** Every recorded size, keyed `seriesId:bucketMs`. */
 export function readSizeRecords(db: Db): Map<string, SizeRecord> {
   const rows = db
-    .prepare<[], { series_id: number; bucket_ms: number; layout: string; filled_from: number | null; filled_reason: FillReason | null }>("SELECT series_id, bucket_ms, layout, filled_from, filled_reason FROM series_sizes")
+    .prepare<[], { series_id: number; bucket_ms: number; layout: string; filled_from: number | null; filled_reason: FillReason | null; offline_from: number | null; offline_to: number | null }>(
+      "SELECT series_id, bucket_ms, layout, filled_from, filled_reason, offline_from, offline_to FROM series_sizes",
+    )
     .all();
-  return new Map(rows.map((r) => [`${r.series_id}:${r.bucket_ms}`, { layout: r.layout, filledFrom: r.filled_from, reason: r.filled_from === null ? null : r.filled_reason }]));
+  return new Map(
+    rows.map((r) => [
+      `${r.series_id}:${r.bucket_ms}`,
+      { layout: r.layout, filledFrom: r.filled_from, reason: r.filled_from === null ? null : r.filled_reason, offline: r.offline_from === null || r.offline_to === null ? null : { from: r.offline_from, to: r.offline_to } },
+    ]),
+  );
 }
 
 /** The size as the current project declares it. */
@@ -149,6 +158,25 @@ function writeRecord(db: Db, size: DeclaredSize, filledFrom: number | null, reas
   db.prepare(
     "INSERT INTO series_sizes (series_id, bucket_ms, layout, filled_from, filled_reason) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET layout = excluded.layout, filled_from = excluded.filled_from, filled_reason = excluded.filled_reason",
   ).run(size.seriesId, size.bucketMs, size.signature, filledFrom, filledFrom === null ? null : reason);
+}
+
+/**
+ * An offline-source backfill folded the source's rows of `[from, to)` into a size's
+ * buckets: rows the row log does not hold. Must run inside the transaction that wrote them.
+ */
+export function noteOfflineRange(db: Db, seriesId: number, bucketMs: number, from: number, to: number): void {
+  db.prepare(
+    "UPDATE series_sizes SET offline_from = min(coalesce(offline_from, @from), @from), offline_to = max(coalesce(offline_to, @to), @to) WHERE series_id = @id AND bucket_ms = @bucketMs",
+  ).run({ from, to, id: seriesId, bucketMs });
+}
+
+/**
+ * A row-log backfill replaced the size's buckets of `[from, to)`: offline rows recorded
+ * within it are gone from the buckets too, so the record no longer applies. Must run inside
+ * the transaction that replaced them.
+ */
+export function clearOfflineWithin(db: Db, seriesId: number, bucketMs: number, from: number, to: number): void {
+  db.prepare("UPDATE series_sizes SET offline_from = NULL, offline_to = NULL WHERE series_id = ? AND bucket_ms = ? AND offline_from >= ? AND offline_to <= ?").run(seriesId, bucketMs, from, to);
 }
 
 /**

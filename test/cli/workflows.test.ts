@@ -96,3 +96,39 @@ describe("workflow 2: history backfilled from an offline source, then a live str
     expectExact(again);
   });
 });
+
+describe("offline history past retention", () => {
+  it("is marked partial, never a silent 0; a longer retention and a new backfill make it exact", () => {
+    const cwd = sampleWorkspace();
+    const april = generateTransactions({ count: 600, seed: 43, users: 2, start: Date.UTC(2024, 3, 1), spanMs: 30 * DAY }).map((t) => ({ ...t, id: `a${t.id}` }));
+    const live = generateTransactions({ count: 600, seed: 44, users: 2, start: Date.UTC(2024, 4, 1), spanMs: 45 * DAY });
+    mkdirSync(join(cwd, "features", "data"), { recursive: true });
+    writeFileSync(join(cwd, "features", "data", "april.ndjson"), toNdjson(april));
+    writeFileSync(join(cwd, "features", "april.ts"), 'import { offlineSource } from "agg";\nimport { Transaction } from "./transaction.js";\nexport const april = offlineSource({ name: "april", output: Transaction, ndjson: "data/april.ndjson" });\n');
+    writeFileSync(join(cwd, "live.ndjson"), toNdjson(live));
+    expect(runAgg(["backfill", "--source", "april"], { cwd }).code).toBe(0);
+    // Live rows up to mid June move the clock: April's daily buckets fall out of the 30d retention.
+    expect(runAgg(["ingest", "--source", "transactions", "--file", "live.ndjson"], { cwd }).code).toBe(0);
+    const at = Date.UTC(2024, 3, 20, 12);
+    const args = ["--feature", "user.txn_sum__7d__", "--id", "u0", "--at", new Date(at).toISOString()];
+    const partial = query(cwd, args);
+    expect(partial.rows[0]!.status["user.txn_sum__604800__"]).toBe("partial");
+    expect(partial.warnings.join("\n")).toContain("which does not hold the rows an offline source backfilled there");
+
+    const user = join(cwd, "features", "user.ts");
+    writeFileSync(user, readFileSync(user, "utf8").replace('txn_sum: windowed("1d", "7d", "30d", {\n    expression: Transaction.amount.sum(),\n    materialization: { bucketDuration: "1d" },', 'txn_sum: windowed("1d", "7d", "30d", {\n    expression: Transaction.amount.sum(),\n    materialization: { bucketDuration: "1d", retention: "120d" },'));
+    expect(readFileSync(user, "utf8")).toContain('retention: "120d"');
+    // April again from its source, and the live rows the shorter retention had dropped from the row log.
+    expect(runAgg(["backfill", "--source", "april", "--feature", "user.txn_sum"], { cwd }).code).toBe(0);
+    expect(query(cwd, args).rows[0]!.status["user.txn_sum__604800__"]).not.toBe("present");
+    expect(runAgg(["backfill", "--feature", "user.txn_sum"], { cwd }).code).toBe(0);
+    // Inside April a past T stays partial: the bucket holding T would be read up to T from
+    // the row log, which has none of the offline rows. After April, April's buckets serve.
+    expect(query(cwd, args).rows[0]!.status["user.txn_sum__604800__"]).toBe("partial");
+    const after = Date.UTC(2024, 4, 1, 6);
+    const exact = query(cwd, ["--feature", "user.txn_sum__7d__", "--id", "u0", "--at", new Date(after).toISOString()]);
+    const mine = [...april, ...live].filter((t) => t.user_id === "u0");
+    expect(exact.rows[0]!.values["user.txn_sum__604800__"]).toBeCloseTo(sum(inOverlappingBuckets(mine, after, 7 * DAY, DAY).map((t) => t.amount)), 9);
+    expect(exact.rows[0]!.status["user.txn_sum__604800__"]).toBe("present");
+  });
+});
