@@ -70,7 +70,12 @@ describe("agg ingest: buckets equal an independent computation from the raw mess
   it("reports what happened as JSON", () => {
     const ids = new Set(input.messages.filter((m) => m.kind !== "test").map((m) => m.id));
     const summary = JSON.parse(runs["small batches"]!.stdout) as Record<string, unknown>;
-    expect(Object.keys(summary)).toEqual(["source", "messagesRead", "rowsInserted", "duplicates", "replaced", "rejected", "skipped", "seriesUpdated", "bucketsWritten", "bucketsDeleted", "rowLogOnly", "needsBackfill", "seconds"]);
+    expect(Object.keys(summary)).toEqual(["source", "messagesRead", "rowsInserted", "duplicates", "replaced", "rejected", "skipped", "seriesUpdated", "bucketsWritten", "bucketsDeleted", "rowLogOnly", "needsBackfill", "olderThanRetention", "seconds"]);
+    // The input holds 8 entries ten days older than the rest: older than every retention.
+    const late = input.messages.filter((m) => m.id.startsWith("late"));
+    const old = summary.olderThanRetention as { rows: number; from: string; to: string };
+    expect(old.rows).toBeGreaterThanOrEqual(late.length);
+    expect(Date.parse(old.from)).toBe(Math.min(...late.map((m) => toMs(m.ts))));
     expect(summary).toMatchObject({
       source: "ledger",
       messagesRead: input.messages.length,
