@@ -1,7 +1,9 @@
 import { closeSync, createReadStream, openSync, statSync, writeSync } from "node:fs";
+import { constants } from "node:os";
 import { resolve } from "node:path";
 import { AggError } from "../../errors.js";
 import { inputLimits } from "../../ingest/input-limits.js";
+import type { Interrupted } from "../../ingest/ingest-messages.js";
 import type { IngestProgress, IngestSummary, Rejection } from "../../ingest/ingest-summary.js";
 import { isSqliteError, storeError } from "../../store/store-error.js";
 import type { GlobalOptions } from "../context.js";
@@ -52,8 +54,15 @@ export async function ingestCommand(io: Io, options: IngestOptions): Promise<voi
   };
   let shown = 0;
   let lastDrawn = 0;
+  // SIGINT / SIGTERM: stop between two messages, commit what was read, say so, exit 130 / 143.
+  // Listening once: a second signal ends the process at once (its open transaction is lost, nothing else).
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => stop.abort(signal);
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  let stoppedBy: Interrupted | null = null;
   try {
-    const { summary, failure } = await ingestMessages({
+    const { summary, failure, interrupted } = await ingestMessages({
       db: session.db,
       project,
       stream,
@@ -65,6 +74,7 @@ export async function ingestCommand(io: Io, options: IngestOptions): Promise<voi
       maxBatchDelayMs: 1000,
       onError,
       now: io.now,
+      signal: stop.signal,
       onReject: (rejection: Rejection) => {
         deadLetter?.write(rejection);
         if (onError === "skip" && shown++ < SHOWN_REJECTIONS) above(`${io.color.yellow("skipped")} line ${rejection.line}: ${rejection.reason}`);
@@ -78,6 +88,13 @@ export async function ingestCommand(io: Io, options: IngestOptions): Promise<voi
       throw storeFailure(error, session.storePath);
     });
     spinner?.stop();
+    stoppedBy = failure === null ? interrupted : null;
+    if (stoppedBy !== null) {
+      if (options.json) io.out(JSON.stringify({ ...summaryJson(summary), interrupted: { signal: stoppedBy.reason, rowsCommitted: stoppedBy.rowsCommitted, lastCommittedLine: stoppedBy.lastCommittedLine } }, null, 2));
+      else io.err(renderSummary(io, summary));
+      io.err(interruptedText(io, stoppedBy, summary, options.file ?? "stdin"));
+      return;
+    }
     if (failure !== null) {
       if (!options.json) io.err(renderSummary(io, summary));
       throw new AggError("input", `line ${failure.line}${options.file === undefined ? "" : ` of ${options.file}`}: ${failure.reason}`, {
@@ -107,10 +124,31 @@ export async function ingestCommand(io: Io, options: IngestOptions): Promise<voi
       io.err(`${io.color.yellow("warning:")} series ${n.series} (${n.bucket} buckets, ${n.features.join(", ")}) needs a backfill: ${n.reason}; queries read those values from the row log until \`agg backfill --feature ${n.features[0] ?? ""}\` runs`);
     }
   } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     spinner?.stop();
     deadLetter?.close();
     session.close();
+    if (stoppedBy !== null) await exitAfterSignal(stoppedBy.reason);
   }
+}
+
+/** What a run stopped by a signal committed, and that running it again is safe. */
+function interruptedText(io: Io, stopped: Interrupted, summary: IngestSummary, input: string): string {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const head = `${io.color.yellow("interrupted:")} ${stopped.reason} stopped the ingest`;
+  if (stopped.lastCommittedLine === null) return `${head} before any message was committed; nothing was written`;
+  return (
+    `${head}: ${n(summary.messagesRead)} message${summary.messagesRead === 1 ? "" : "s"} read, ${n(stopped.rowsCommitted)} row${stopped.rowsCommitted === 1 ? "" : "s"} committed, ` +
+    `through line ${n(stopped.lastCommittedLine)} of ${input}; running the same command again is safe (the committed messages are then duplicates and change nothing)`
+  );
+}
+
+/** Ends the process as a signal's own handler would (128 + its number), once the output is written. */
+async function exitAfterSignal(signal: string): Promise<never> {
+  const number = (constants.signals as Record<string, number | undefined>)[signal] ?? 0;
+  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((written) => stream.write("", written))));
+  process.exit(128 + number);
 }
 
 /** SQLite errors while ingesting, as store errors; earlier batches are committed, so say so. */
