@@ -10,10 +10,11 @@ const DAY = 86_400_000;
  * logging the row itself, so only reads by entity that may span more than a day of rows
  * get one: a windowed feature without materialization (a query aggregates its whole
  * window from the log), a continuous buffer longer than a day, and a series with buckets
- * longer than a day (a replaced row's bucket is rebuilt from the log). Shorter reads go
- * through the row log's time index and filter.
+ * longer than a day (a replaced row's bucket is rebuilt from the log), and a series whose
+ * buckets miss history (`readingHistory`: queries compute it from the log by entity until a
+ * backfill fills them). Shorter reads go through the row log's time index and filter.
  */
-export function rowKeyFeatures(project: Project, namespace: string, series: readonly CompiledSeries[]): { indexed: Set<string>; unindexed: Set<string> } {
+export function rowKeyFeatures(project: Project, namespace: string, series: readonly CompiledSeries[], readingHistory: ReadonlySet<number> = new Set()): { indexed: Set<string>; unindexed: Set<string> } {
   const indexed = new Set<string>();
   const all = new Set<string>();
   for (const feature of project.windowed) {
@@ -28,7 +29,7 @@ export function rowKeyFeatures(project: Project, namespace: string, series: read
     const first = s.def.groupKeys[0];
     if (first === undefined) continue;
     all.add(first);
-    if (s.sizes.some((size) => size.bucketMs > DAY)) indexed.add(first);
+    if (s.sizes.some((size) => size.bucketMs > DAY) || readingHistory.has(s.id)) indexed.add(first);
   }
   return { indexed, unindexed: new Set([...all].filter((f) => !indexed.has(f))) };
 }

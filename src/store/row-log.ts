@@ -127,15 +127,19 @@ export function rowsForKeys(db: Db, namespace: string, feature: string, values: 
   if (cache === undefined) keyedRanges.set(db, (cache = new Map()));
   let exists = cache.get("");
   if (exists === undefined) cache.set("", (exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?")));
-  const indexed = exists.get(`rows_by_${namespace}_${feature}`) !== undefined;
-  const cacheKey = `${indexed}:${feature}`;
+  const name = `rows_by_${namespace}_${feature}`;
+  const indexed = /^[a-z0-9_]+$/.test(name) && exists.get(name) !== undefined;
+  const cacheKey = `${indexed}:${namespace}:${feature}`;
   let statement = cache.get(cacheKey);
   if (statement === undefined) {
     const key = keyExpression(feature);
     // CROSS JOIN keeps json_each outside, so SQLite probes the key index once per value;
-    // the column must be qualified (rows.data) for SQLite to match the index expression.
+    // the column must be qualified (rows.data) for SQLite to match the index expression,
+    // and INDEXED BY keeps the planner (which has no statistics) off the time index, which
+    // would scan every entity's rows of the range (52 ms instead of 30 µs for one entity's
+    // 30 days of a 50k-row log).
     statement = indexed
-      ? db.prepare(`SELECT pk, ts, data FROM json_each(?) AS k CROSS JOIN rows WHERE rows.namespace = ? AND ${key.replace("json_extract(data,", "json_extract(rows.data,")} = k.value AND rows.ts >= ? AND rows.ts < ? ORDER BY rows.ts, rows.pk`)
+      ? db.prepare(`SELECT pk, ts, data FROM json_each(?) AS k CROSS JOIN rows INDEXED BY ${name} WHERE rows.namespace = ? AND ${key.replace("json_extract(data,", "json_extract(rows.data,")} = k.value AND rows.ts >= ? AND rows.ts < ? ORDER BY rows.ts, rows.pk`)
       : db.prepare(`SELECT pk, ts, data FROM rows WHERE namespace = ? AND ${key} IN (SELECT value FROM json_each(?)) AND ts >= ? AND ts < ? ORDER BY ts, pk`);
     cache.set(cacheKey, statement);
   }
