@@ -84,7 +84,9 @@ export async function ingestMessages(options: IngestOptions): Promise<IngestResu
   const ns = options.project.namespaces.get(stream.output)!;
   const startedAt = options.now();
   const affected = affectedSeries(db, options.series, stream, ns);
-  const keys = rowKeyFeatures(options.project, ns.name, options.series);
+  // Series whose buckets miss history read it from the row log by entity until a backfill: index it.
+  const readingHistory = new Set(staleSizes(db, options.series.filter((s) => s.def.namespace === ns.name).map((s) => s.def)).flatMap((s) => (s.seriesId === null ? [] : [s.seriesId])));
+  const keys = rowKeyFeatures(options.project, ns.name, options.series, readingHistory);
   const keyNames = keyFeatures(options.project, ns, options.series);
   const maxKeyBytes = options.maxKeyBytes ?? DEFAULT_LIMITS.maxKeyBytes;
   ensureRowKeyIndexes(db, ns.name, keys.indexed);
@@ -200,8 +202,8 @@ export async function ingestMessages(options: IngestOptions): Promise<IngestResu
     bucketsWritten: counts.bucketsWritten,
     bucketsDeleted: counts.bucketsDeleted,
     rowLogOnly: !stream.updatesMaterializedAggregations,
-    olderThanRetention: past.rows === 0 ? null : { ...past },
     needsBackfill: [...new Map([...affected.needsBackfill, ...applier.needsBackfill(), ...missingHistory(db, options.series, ns.name)].map((n) => [`${n.series}:${n.bucket}`, n])).values()],
+    olderThanRetention: past.rows === 0 ? null : { ...past },
     seconds: (options.now() - startedAt) / 1000,
   };
   const interrupted = options.signal?.aborted === true ? { reason: typeof options.signal.reason === "string" ? options.signal.reason : "aborted", rowsCommitted: counts.rowsInserted + counts.replaced, lastCommittedLine: committedLine } : null;
