@@ -99,6 +99,20 @@ describe("a backfill stopped after some chunks committed", () => {
     expect(plan.stdout).toContain("No buckets were changed and no job was recorded (--plan)");
   });
 
+  it.each([["SIGINT", 130], ["SIGTERM", 143]] as const)("%s between chunks: it says what the committed chunks wrote and exits %i", async (signal, code) => {
+    const dir = await bigSourceWorkspace(120_000);
+    const run = await backfillPastFirstChunk(dir);
+    run.child.kill(signal);
+    const exit = await run.exit;
+    const { stderr } = run.output();
+    expect(exit.code, stderr).toBe(code);
+    const [job] = sql<{ status: string; rows: number; buckets: number }>(dir, "SELECT status, rows, buckets FROM jobs");
+    expect(job).toMatchObject({ status: "failed" });
+    expect(job!.buckets).toBeGreaterThan(0);
+    expect(stderr).toContain(`interrupted: ${signal} stopped backfill job 1 between two chunks: the committed chunks read ${job!.rows.toLocaleString("en-US")} rows and wrote ${job!.buckets.toLocaleString("en-US")} buckets`);
+    expect(stderr.toLowerCase()).not.toContain("nothing was changed");
+  });
+
   it("killed with SIGKILL: the stale job records the rows and buckets its committed chunks wrote", async () => {
     const dir = await bigSourceWorkspace(120_000);
     const run = await backfillPastFirstChunk(dir);

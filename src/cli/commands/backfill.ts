@@ -4,6 +4,7 @@ import type { OfflineSourceModel, Project } from "../../project/model.js";
 import { closestName } from "../../series/fqn.js";
 import type { GlobalOptions } from "../context.js";
 import type { Io } from "../io.js";
+import { exitAfterSignal } from "../exit-after-signal.js";
 import { loadProjectFor, openStoreFor, type Session } from "../session.js";
 import { failStaleJobs, instantFlag, pastRetentionJson, pastRetentionLines, planJson, planTable, startProgress } from "./backfill-output.js";
 
@@ -72,7 +73,11 @@ async function backfillIn(io: Io, session: Session, options: BackfillOptions, { 
 
   const progress = await startProgress(io, sourceName);
   const stop = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => stop.abort(new AggError("runtime", `interrupted by ${signal}`, { hint: "chunks already committed hold the new buckets, the others are unchanged; run the backfill again to finish" }));
+  let stoppedBy: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    stoppedBy = signal;
+    stop.abort(new AggError("runtime", `interrupted by ${signal}`, { hint: "chunks already committed hold the new buckets, the others are unchanged; run the backfill again to finish" }));
+  };
   process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
   let damaged = 0;
   try {
@@ -97,6 +102,21 @@ async function backfillIn(io: Io, session: Session, options: BackfillOptions, { 
       for (const line of pastRetentionLines(io, outcome.pastRetention, outcome.plan)) io.err(line);
       io.out(`job ${outcome.job} ${io.color.green("completed")}: ${outcome.rows.toLocaleString("en-US")} rows read, ${outcome.buckets.toLocaleString("en-US")} buckets written in ${outcome.seconds.toFixed(2)} s`);
     }
+  } catch (error) {
+    if (stoppedBy === null) throw error;
+    // Stopped between two chunks: say what the committed ones wrote (the job records it), exit 128 + signal.
+    progress.stop();
+    const { listJobs } = await import("../../store/jobs.js");
+    const jobId = (error as { meta?: { job?: number } }).meta?.job;
+    const job = listJobs(session.db, 1_000_000).find((j) => j.id === jobId);
+    const rows = job?.rows ?? 0;
+    const buckets = job?.buckets ?? 0;
+    if (options.json) io.out(JSON.stringify({ job: jobId ?? null, status: "failed", source: sourceName, interrupted: { signal: stoppedBy, rows, buckets } }, null, 2));
+    io.err(
+      `${io.color.yellow("interrupted:")} ${stoppedBy} stopped backfill job ${jobId ?? "?"} between two chunks: the committed chunks read ${rows.toLocaleString("en-US")} rows and wrote ${buckets.toLocaleString("en-US")} buckets (recorded on the job); the other chunks are unchanged; running the same backfill again finishes it`,
+    );
+    session.close();
+    await exitAfterSignal(stoppedBy);
   } finally {
     progress.stop();
     process.off("SIGINT", onSignal).off("SIGTERM", onSignal);

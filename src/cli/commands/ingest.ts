@@ -1,5 +1,4 @@
 import { closeSync, createReadStream, openSync, statSync, writeSync } from "node:fs";
-import { constants } from "node:os";
 import { resolve } from "node:path";
 import { AggError } from "../../errors.js";
 import { inputLimits } from "../../ingest/input-limits.js";
@@ -7,6 +6,7 @@ import type { Interrupted } from "../../ingest/ingest-messages.js";
 import type { IngestProgress, IngestSummary, Rejection } from "../../ingest/ingest-summary.js";
 import { isSqliteError, storeError } from "../../store/store-error.js";
 import type { GlobalOptions } from "../context.js";
+import { exitAfterSignal } from "../exit-after-signal.js";
 import type { Io } from "../io.js";
 import { loadProjectFor, openStoreFor } from "../session.js";
 import { formatInstant } from "../../time/instant.js";
@@ -142,13 +142,6 @@ function interruptedText(io: Io, stopped: Interrupted, summary: IngestSummary, i
     `${head}: ${n(summary.messagesRead)} message${summary.messagesRead === 1 ? "" : "s"} read, ${n(stopped.rowsCommitted)} row${stopped.rowsCommitted === 1 ? "" : "s"} committed, ` +
     `through line ${n(stopped.lastCommittedLine)} of ${input}; running the same command again is safe (the committed messages are then duplicates and change nothing)`
   );
-}
-
-/** Ends the process as a signal's own handler would (128 + its number), once the output is written. */
-async function exitAfterSignal(signal: string): Promise<never> {
-  const number = (constants.signals as Record<string, number | undefined>)[signal] ?? 0;
-  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((written) => stream.write("", written))));
-  process.exit(128 + number);
 }
 
 /** SQLite errors while ingesting, as store errors; earlier batches are committed, so say so. */
