@@ -46,8 +46,8 @@ export async function queryCommand(io: Io, options: QueryOptions): Promise<void>
     io.out(JSON.stringify(await toJson(result), null, 2));
   } else {
     // Here, not at the top: `--json` runs never load the table library.
-    const { renderTable } = await import("../render-table.js");
-    io.out(renderTable(io, ["id", ...result.columns], result.rows.map((r) => [r.id, ...result.columns.map((c) => formatValue(r.values[c]))])));
+    const { writeTable } = await import("../render-table.js");
+    writeTable(io, ["id", ...result.columns], result.rows.map((r) => [r.id, ...result.columns.map((c) => formatValue(r.values[c]))]), io.out);
     if (options.explain) io.out(renderExplain(io, result));
   }
   if (!(options.explain && !options.json)) for (const warning of result.warnings) io.err(`${io.color.yellow("warning:")} ${warning}`);
