@@ -2,7 +2,7 @@ import { isUtf8 } from "node:buffer";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { AggError } from "../../errors.js";
-import type { QueryResult } from "../../query/prepare-query.js";
+import type { StoreQueryResult } from "../../client/agg-store.js";
 import type { ValueExplain } from "../../query/explain.js";
 import { firstInvalidByte } from "../../ingest/read-lines.js";
 import { parseIds } from "../../query/parse-ids.js";
@@ -32,15 +32,14 @@ export async function queryCommand(io: Io, options: QueryOptions): Promise<void>
   const project = await loadProjectFor(io, options);
   const { selectWindows } = await import("../../query/select-windows.js");
   selectWindows(names, project);
-  const { deriveSeries } = await import("../../series/derive.js");
-  const { openDatabase } = await import("../../store/open-store.js");
-  const { prepareQuery } = await import("../../query/prepare-query.js");
-  const db = openDatabase(storePath(io, options), { mustExist: true, noWrites: true });
+  // The typed API's code path (src/client): the CLI is one of its clients.
+  const { connectStore } = await import("../../client/agg-store.js");
+  const store = connectStore(project, storePath(io, options));
   let result: QueryResult;
   try {
-    result = prepareQuery(db, project, deriveSeries(project), names).run(ids, at, { explain: options.explain ?? false });
+    result = await store.query({ features: names, ids, at, explain: options.explain ?? false });
   } finally {
-    db.close();
+    store.close();
   }
   if (options.json) {
     io.out(JSON.stringify(await toJson(result), null, 2));
@@ -52,6 +51,8 @@ export async function queryCommand(io: Io, options: QueryOptions): Promise<void>
   }
   if (!(options.explain && !options.json)) for (const warning of result.warnings) io.err(`${io.color.yellow("warning:")} ${warning}`);
 }
+
+type QueryResult = StoreQueryResult<unknown, string>;
 
 const LONE_SURROGATE = /\p{Cs}/u;
 
@@ -93,7 +94,7 @@ function parseAt(text: string): number {
 async function toJson(result: QueryResult) {
   const explainJson = result.rows[0]?.explain === undefined ? null : (await import("../../query/explain-json.js")).explainJson;
   return {
-    at: formatInstant(result.at),
+    at: formatInstant(result.at.getTime()),
     rows: result.rows.map((r) => ({
       id: r.id,
       values: r.values,
