@@ -95,6 +95,25 @@ export function buildProgram(io: Io): Command {
     .action(async (opts, command) => (await import("./commands/query.js")).queryCommand(io, { ...globals(command), ...opts }));
 
   program
+    .command("offline-query")
+    .description("feature values at every (id, time) of a spine file: a point-in-time training set")
+    .requiredOption("--spine <file>", "the spine: one row per (entity id, time), as .csv, .ndjson or .parquet; other columns pass through")
+    .requiredOption("--id-column <name>", "the spine column holding the entity id")
+    .requiredOption("--time-column <name>", "the spine column holding the time (ISO-8601, epoch seconds, or a Parquet timestamp)")
+    .option("--feature <fqn>", "a feature: user.txn_sum (all windows), user.txn_sum__86400__, user.txn_sum[\"7d\"] (repeatable)", collect, [] as string[])
+    .option("--out <file>", "write here (format from the extension) instead of stdout")
+    .addOption(new Option("--format <format>", "the output format (default: from --out, else csv)").choices(["csv", "ndjson", "parquet"] as const))
+    .addOption(new Option("--mode <mode>", "serving: what agg query --at T serves; exact: the row log over exactly (T - W, T]").choices(["serving", "exact"] as const).default("serving" as const))
+    .option("--exclude-at-time", "with --mode exact: (T - W, T), so an event never feeds its own label row")
+    .addOption(new Option("--on-error <mode>", "stop at the first bad spine row, or skip bad ones").choices(["fail", "skip"] as const).default("fail" as const))
+    .option("--json", "print the summary as JSON on stdout (needs --out)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  agg offline-query --spine labels.csv --id-column user_id --time-column ts --feature user.txn_sum --feature user.txn_mean --out training.parquet\n  agg offline-query --spine labels.ndjson --id-column user_id --time-column ts --feature 'user.txn_sum[\"7d\"]' --mode exact --exclude-at-time > training.csv\n  agg offline-query --spine labels.parquet --id-column user_id --time-column ts --feature user.txn_sum_by_merchant --out training.ndjson --json",
+    )
+    .action(async (opts, command) => (await import("./commands/offline-query.js")).offlineQueryCommand(io, { ...globals(command), ...opts }));
+
+  program
     .command("check")
     .description("load and validate the feature project; report every problem (with --store [PATH], also verify the store)")
     .option("--json", "print JSON on stdout")
