@@ -108,6 +108,22 @@ describe("agg list", () => {
     expect(removed.map((r) => r.series)).toEqual([1, 1, 3]);
   });
 
+  test("commands that add nothing use up no series ids: the next new series gets the next number", () => {
+    const cwd = workspace(chalkExample);
+    const ids = listJson(cwd).map((r) => r.series);
+    // Many runs that register nothing new (each used to burn AUTOINCREMENT ids on its conflicting INSERTs).
+    for (let i = 0; i < 5; i++) listJson(cwd);
+    expect(runAgg(["backfill", "--plan"], { cwd }).code).toBe(0);
+    const merchant = join(cwd, "features", "merchant.ts");
+    writeFileSync(
+      merchant,
+      readFileSync(merchant, "utf8")
+        .replace("  txn_sum_by_user:", '  txn_min: windowed("7d", { expression: Transaction.amount.min(), materialization: true }),\n  txn_sum_by_user:')
+        .replace("import { features, string, groupByWindowed }", "import { features, string, groupByWindowed, windowed }"),
+    );
+    expect(listJson(cwd).find((r) => r.dependentFeatures[0] === "merchant.txn_min")!.series).toBe(Math.max(...ids) + 1);
+  });
+
   test("an empty project says so", () => {
     const cwd = tempDir();
     writeFiles(cwd, { "features/transaction.ts": 'import { features, string } from "agg";\nexport const T = features("t", { id: string().primary() });\n' });

@@ -112,12 +112,10 @@ describe("cache folders another user could write are never used", () => {
       expect(result.code, `${args.join(" ")}\n${result.stderr}`).toBe(0);
       expect(existsSync(marker), args.join(" ")).toBe(false);
       if (args[0] === "list" && args[1] === "--json") expect(result.stdout).toBe(truth);
-      if (args[0] !== "check") {
-        // check does not print the cache warning (yet); every other command does, once.
-        expect(result.stderr).toMatch(r.says);
-        expect(result.stderr.match(/warning: the cache folder/g)).toHaveLength(1);
-        expect(result.stderr).toContain(`warning: the cache folder ${dir} `);
-      }
+      // Every command warns, once.
+      expect(result.stderr).toMatch(r.says);
+      expect(result.stderr.match(/warning: the cache folder/g)).toHaveLength(1);
+      expect(result.stderr).toContain(`warning: the cache folder ${dir} `);
     }
     // Nothing was written there either.
     expect(files(dir).map((path) => [path, readFileSync(path, "utf8")])).toEqual(before);

@@ -16,6 +16,8 @@ export async function checkCommand(io: Io, options: GlobalOptions): Promise<void
   const { loadProject, projectSource, displayBase } = await import("../../project/load-project.js");
   const { deriveSeries } = await import("../../series/derive.js");
   const source = projectSource(projectDir(io, options));
+  // A refused cache folder (src/project/cache-dir.ts), as every other command says.
+  if (!options.json) for (const warning of source.warnings ?? []) io.err(`${io.color.yellow("warning:")} ${warning}`);
   const { project, problems } = await loadProject(source);
   const root = displayBase(source.root);
   const stale = problems.length === 0 ? await needsBackfill(io, options, project) : [];
