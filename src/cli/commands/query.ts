@@ -42,7 +42,10 @@ export async function queryCommand(io: Io, options: QueryOptions): Promise<void>
     store.close();
   }
   if (options.json) {
-    io.out(JSON.stringify(await toJson(result), null, 2));
+    const explainJson = result.rows[0]?.explain === undefined ? null : (await import("../../query/explain-json.js")).explainJson;
+    const { writeJson } = await import("../render-json.js");
+    // Written a slice of rows at a time: a million ids are hundreds of MB of JSON.
+    writeJson({ at: formatInstant(result.at.getTime()), rows: result.rows, warnings: result.warnings }, "rows", (r: QueryResult["rows"][number]) => rowJson(r, explainJson), io.out);
   } else {
     // Here, not at the top: `--json` runs never load the table library.
     const { writeTable } = await import("../render-table.js");
@@ -91,17 +94,13 @@ function parseAt(text: string): number {
   }
 }
 
-async function toJson(result: QueryResult) {
-  const explainJson = result.rows[0]?.explain === undefined ? null : (await import("../../query/explain-json.js")).explainJson;
+/** One row of `--json`: `{id, values, status}`, and `explain` with --explain. */
+function rowJson(r: QueryResult["rows"][number], explainJson: typeof import("../../query/explain-json.js").explainJson | null) {
   return {
-    at: formatInstant(result.at.getTime()),
-    rows: result.rows.map((r) => ({
-      id: r.id,
-      values: r.values,
-      status: r.status,
-      ...(r.explain === undefined || explainJson === null ? {} : { explain: Object.fromEntries(Object.entries(r.explain).map(([fqn, e]) => [fqn, explainJson(e)])) }),
-    })),
-    warnings: result.warnings,
+    id: r.id,
+    values: r.values,
+    status: r.status,
+    ...(r.explain === undefined || explainJson === null ? {} : { explain: Object.fromEntries(Object.entries(r.explain).map(([fqn, e]) => [fqn, explainJson(e)])) }),
   };
 }
 
