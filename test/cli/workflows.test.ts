@@ -22,6 +22,21 @@ function query(cwd: string, args: string[]): Answer {
   return JSON.parse(run.stdout) as Answer;
 }
 
+/**
+ * The sample project with an offline source "april" (its rows over April 2024) and
+ * live.ndjson (rows from May 1 on, over `liveDays`), for the transactions stream.
+ */
+function aprilWorkspace(o: { count: number; seed: number; users: number; liveDays: number }) {
+  const cwd = sampleWorkspace();
+  const april = generateTransactions({ count: o.count, seed: o.seed, users: o.users, start: Date.UTC(2024, 3, 1), spanMs: 30 * DAY }).map((t) => ({ ...t, id: `a${t.id}` }));
+  const live = generateTransactions({ count: o.count, seed: o.seed + 1, users: o.users, start: Date.UTC(2024, 4, 1), spanMs: o.liveDays * DAY });
+  mkdirSync(join(cwd, "features", "data"), { recursive: true });
+  writeFileSync(join(cwd, "features", "data", "april.ndjson"), toNdjson(april));
+  writeFileSync(join(cwd, "features", "april.ts"), 'import { offlineSource } from "agg";\nimport { Transaction } from "./transaction.js";\nexport const april = offlineSource({ name: "april", output: Transaction, ndjson: "data/april.ndjson" });\n');
+  writeFileSync(join(cwd, "live.ndjson"), toNdjson(live));
+  return { cwd, april, live };
+}
+
 describe("workflow 1: a feature edited after ingest, with no other command in between", () => {
   const cases = [
     { name: "bucketDuration 1h -> 2h", edit: (text: string) => text.replace('bucketDuration: "1h"', 'bucketDuration: "2h"'), expected: 42.5 },
@@ -57,16 +72,10 @@ describe("workflow 1: a feature edited after ingest, with no other command in be
 
 describe("workflow 2: history backfilled from an offline source, then a live stream", () => {
   it("the live period counts at once (M moves with ingest), and a bounded backfill of part of it changes nothing", () => {
-    const cwd = sampleWorkspace();
-    const april = generateTransactions({ count: 1500, seed: 41, users: 4, start: Date.UTC(2024, 3, 1), spanMs: 30 * DAY }).map((t) => ({ ...t, id: `a${t.id}` }));
-    const may = generateTransactions({ count: 1500, seed: 42, users: 4, start: Date.UTC(2024, 4, 1), spanMs: 10 * DAY });
-    mkdirSync(join(cwd, "features", "data"), { recursive: true });
-    writeFileSync(join(cwd, "features", "data", "april.ndjson"), toNdjson(april));
-    writeFileSync(join(cwd, "features", "april.ts"), 'import { offlineSource } from "agg";\nimport { Transaction } from "./transaction.js";\nexport const april = offlineSource({ name: "april", output: Transaction, ndjson: "data/april.ndjson" });\n');
-    writeFileSync(join(cwd, "may.ndjson"), toNdjson(may));
+    const { cwd, april, live: may } = aprilWorkspace({ count: 1500, seed: 41, users: 4, liveDays: 10 });
     const backfill = runAgg(["backfill", "--source", "april"], { cwd });
     expect(backfill.code, backfill.stderr).toBe(0);
-    const ingest = runAgg(["ingest", "--source", "transactions", "--file", "may.ndjson"], { cwd });
+    const ingest = runAgg(["ingest", "--source", "transactions", "--file", "live.ndjson"], { cwd });
     expect(ingest.code, ingest.stderr).toBe(0);
 
     const at = Date.UTC(2024, 4, 10, 23, 59);
@@ -99,13 +108,7 @@ describe("workflow 2: history backfilled from an offline source, then a live str
 
 describe("offline history past retention", () => {
   it("is marked partial, never a silent 0; a longer retention and a new backfill make it exact", () => {
-    const cwd = sampleWorkspace();
-    const april = generateTransactions({ count: 600, seed: 43, users: 2, start: Date.UTC(2024, 3, 1), spanMs: 30 * DAY }).map((t) => ({ ...t, id: `a${t.id}` }));
-    const live = generateTransactions({ count: 600, seed: 44, users: 2, start: Date.UTC(2024, 4, 1), spanMs: 45 * DAY });
-    mkdirSync(join(cwd, "features", "data"), { recursive: true });
-    writeFileSync(join(cwd, "features", "data", "april.ndjson"), toNdjson(april));
-    writeFileSync(join(cwd, "features", "april.ts"), 'import { offlineSource } from "agg";\nimport { Transaction } from "./transaction.js";\nexport const april = offlineSource({ name: "april", output: Transaction, ndjson: "data/april.ndjson" });\n');
-    writeFileSync(join(cwd, "live.ndjson"), toNdjson(live));
+    const { cwd, april, live } = aprilWorkspace({ count: 600, seed: 43, users: 2, liveDays: 45 });
     expect(runAgg(["backfill", "--source", "april"], { cwd }).code).toBe(0);
     // Live rows up to mid June move the clock: April's daily buckets fall out of the 30d retention.
     expect(runAgg(["ingest", "--source", "transactions", "--file", "live.ndjson"], { cwd }).code).toBe(0);
