@@ -1,7 +1,8 @@
 import type { Db } from "../store/open-store.js";
 import { BucketTable } from "../store/bucket-table.js";
 import { clearOfflineWithin, extendFilled, noteOfflineRange } from "../store/size-state.js";
-import { advanceMaterializedThrough, clearUnfolded, readUnfolded, type UnfoldedSpan } from "../store/unfolded-rows.js";
+import { abandonRefold, advanceMaterializedThrough, beginRefold, continueRefold, finishRefold, type UnfoldedSpan } from "../store/unfolded-rows.js";
+import { processStart, processState } from "./process-alive.js";
 import { tuneForWrites } from "../store/tune-for-writes.js";
 import { alignDown, alignUp } from "../time/buckets.js";
 import type { PlanItem } from "./plan-backfill.js";
@@ -53,32 +54,88 @@ export async function runBackfill(db: Db, plan: readonly PlanItem[], totals: Bac
     totals.rows += count;
     if (totals.rows - reported >= 2_000) options.onRows?.((reported = totals.rows));
   };
-  // What was recorded of rows logged without buckets before any chunk read the row log.
-  const unfolded = new Map(plan.map((item) => [item.series.id, readUnfolded(db, item.series.id)]));
-  for (const pass of passes(plan.filter((item) => item.range !== null))) {
-    for (const [from, to] of chunks(pass, options.chunkRows ?? CHUNK_ROWS)) {
-      options.signal?.throwIfAborted();
-      const rowsBefore = totals.rows;
-      try {
-        totals.buckets += db.transaction(() => {
-          const written = replaceChunk(db, table, pass.items, pass.source, from, to, onRows);
-          for (const item of pass.items) markFilled(db, item, from, to);
-          options.onCommit?.({ rows: totals.rows, buckets: totals.buckets + written });
-          return written;
-        }).immediate();
-      } catch (error) {
-        // A chunk that did not commit read nothing that counts.
-        totals.rows = rowsBefore;
-        throw error;
+  // Rows logged without buckets: series refolded from the row log at every size (store/unfolded-rows.ts).
+  const owner = `${process.pid}@${processStart(process.pid) ?? ""}`;
+  const refolds = new Map<number, { readonly lower: number; readonly upper: number; before: UnfoldedSpan | null; begun: boolean }>();
+  try {
+    for (const pass of passes(plan.filter((item) => item.range !== null))) {
+      const refolding = refoldedIn(pass.items, plan);
+      for (const [id, range] of refolding) refolds.set(id, { ...range, before: null, begun: false });
+      for (const [from, to] of chunks(pass, options.chunkRows ?? CHUNK_ROWS)) {
+        options.signal?.throwIfAborted();
+        const rowsBefore = totals.rows;
+        try {
+          totals.buckets += db.transaction(() => {
+            const written = replaceChunk(db, table, pass.items, pass.source, from, to, onRows);
+            for (const item of pass.items) markFilled(db, item, from, to);
+            for (const id of refolding.keys()) stepRefold(db, refolds.get(id)!, id, owner, from);
+            options.onCommit?.({ rows: totals.rows, buckets: totals.buckets + written });
+            return written;
+          }).immediate();
+        } catch (error) {
+          // A chunk that did not commit read nothing that counts.
+          totals.rows = rowsBefore;
+          throw error;
+        }
+        options.onRows?.(totals.rows);
+        // Let timers, progress and signals run between transactions.
+        await new Promise((resolve) => setImmediate(resolve));
       }
-      options.onRows?.(totals.rows);
-      // Let timers, progress and signals run between transactions.
-      await new Promise((resolve) => setImmediate(resolve));
     }
+    for (const group of bySeries(plan)) {
+      options.signal?.throwIfAborted();
+      db.transaction(() => finishSeries(db, group, refolds.get(group[0]!.series.id), owner)).immediate();
+    }
+  } catch (error) {
+    giveUpRefolds(db, refolds, owner);
+    throw error;
   }
-  for (const group of bySeries(plan)) {
-    options.signal?.throwIfAborted();
-    db.transaction(() => finishSeries(db, group, unfolded.get(group[0]!.series.id)!)).immediate();
+}
+
+/**
+ * The series of a pass whose every bucket size is in it, read from the row log: they can
+ * be refolded as a whole, over the range all their sizes cover.
+ */
+function refoldedIn(items: readonly PlanItem[], plan: readonly PlanItem[]): Map<number, { lower: number; upper: number }> {
+  const out = new Map<number, { lower: number; upper: number }>();
+  for (const item of items) {
+    const id = item.series.id;
+    if (out.has(id)) continue;
+    const all = plan.filter((i) => i.series.id === id);
+    const here = items.filter((i) => i.series.id === id);
+    if (here.length !== all.length || all.length !== item.series.sizes.length || all.some((i) => i.source.name !== ROW_LOG || i.range === null)) continue;
+    out.set(id, { lower: Math.max(...all.map((i) => i.range!.lower)), upper: Math.min(...all.map((i) => i.range!.upper)) });
+  }
+  return out;
+}
+
+/** In a chunk's transaction: the refold of a series begins (first chunk) or gets down to `from`. */
+function stepRefold(db: Db, refold: { lower: number; upper: number; before: UnfoldedSpan | null; begun: boolean }, id: number, owner: string, from: number): void {
+  const down = Math.max(from, refold.lower);
+  if (refold.begun) {
+    if (refold.before !== null) continueRefold(db, id, owner, down);
+    return;
+  }
+  refold.begun = true;
+  refold.before = beginRefold(db, id, owner, { lower: refold.lower, from: down, upper: refold.upper }, ownerGone);
+}
+
+/** Whether the process a refold record names is gone (killed before it finished). */
+function ownerGone(owner: string): boolean {
+  const at = owner.indexOf("@");
+  const pid = Number(owner.slice(0, at));
+  const start = owner.slice(at + 1);
+  return !Number.isSafeInteger(pid) || processState(pid, start === "" ? null : start) !== "alive";
+}
+
+/** A run that stops part way leaves the unfolded record as it was (conservative); best effort. */
+function giveUpRefolds(db: Db, refolds: ReadonlyMap<number, { before: UnfoldedSpan | null }>, owner: string): void {
+  try {
+    db.transaction(() => {
+      for (const [id, r] of refolds) if (r.before !== null) abandonRefold(db, id, owner);
+    }).immediate();
+  } catch {
+    // The store refused (locked): the record names this process, which a later backfill finds gone.
   }
 }
 
@@ -147,18 +204,14 @@ function lcm(a: number, b: number): number {
   return (a / x) * b;
 }
 
-/** Records how far the series' buckets are filled. */
-function finishSeries(db: Db, group: readonly PlanItem[], unfolded: UnfoldedSpan): void {
+/** Records how far the series' buckets are filled (and what is left of its unfolded rows). */
+function finishSeries(db: Db, group: readonly PlanItem[], refold: { before: UnfoldedSpan | null } | undefined, owner: string): void {
   const id = group[0]!.series.id;
   const ranges = group.flatMap((item) => (item.range === null ? [] : [item.range]));
   if (ranges.length === 0) return;
+  if (refold?.before) finishRefold(db, id, owner, refold.before);
   // Every size is filled through the smallest of their (differently aligned) upper ends.
-  const upper = Math.min(...ranges.map((r) => r.upper));
-  const lower = Math.max(...ranges.map((r) => r.lower));
-  // Rows logged without buckets are folded now when every size read them from the row log.
-  const everySize = group.length === group[0]!.series.sizes.length && group.every((item) => item.source.name === ROW_LOG && item.range !== null);
-  if (everySize) clearUnfolded(db, id, unfolded, lower, upper);
-  advanceMaterializedThrough(db, id, upper);
+  advanceMaterializedThrough(db, id, Math.min(...ranges.map((r) => r.upper)));
 }
 
 /** Bucket-aligned `[from, to)` chunks of an item's (or a pass's) range, newest first. */

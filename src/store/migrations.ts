@@ -104,12 +104,20 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE series_sizes ADD COLUMN offline_to INTEGER;
   -- Rows logged at or after the materialized-through time M without being folded into the
   -- buckets (a resolver with updatesMaterializedAggregations: false): the earliest and
-  -- latest of their event times, and a counter of the commits that logged them. M never
-  -- moves past unfolded_from, so the continuous buffer reads those rows from the row log;
-  -- a backfill over all of them clears it (see store/unfolded-rows.ts).
+  -- latest of their event times. M never moves past unfolded_from, so the continuous
+  -- buffer reads those rows from the row log; a backfill over them clears it (see
+  -- store/unfolded-rows.ts).
   ALTER TABLE series ADD COLUMN unfolded_from INTEGER;
   ALTER TABLE series ADD COLUMN unfolded_to INTEGER;
-  ALTER TABLE series ADD COLUMN unfolded_version INTEGER NOT NULL DEFAULT 0;
+  -- A backfill refolding the series from the row log: its owner (pid@start), its range
+  -- [refold_lower, refold_to) and how far down it got (refold_from); unfolded rows logged
+  -- meanwhile that it will not fold (next_from / next_to). See store/unfolded-rows.ts.
+  ALTER TABLE series ADD COLUMN refold_owner TEXT;
+  ALTER TABLE series ADD COLUMN refold_lower INTEGER;
+  ALTER TABLE series ADD COLUMN refold_from INTEGER;
+  ALTER TABLE series ADD COLUMN refold_to INTEGER;
+  ALTER TABLE series ADD COLUMN next_from INTEGER;
+  ALTER TABLE series ADD COLUMN next_to INTEGER;
   -- Sizes the earlier schema marked "unfilled" held no buckets and start at the newest row.
   -- Ingest kept every other size current through the series' latest event: materialized
   -- through it (ingest now moves that time forward itself).

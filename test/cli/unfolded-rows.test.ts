@@ -78,6 +78,23 @@ describe("rows logged without buckets, beside a live resolver", () => {
   });
 });
 
+describe("a backfill up to a boundary, rows logged without buckets after it (the scheduled-backfill workflow)", () => {
+  it("moves M to the boundary and keeps the rows after it recorded from there, so the buffer and queries read them", () => {
+    const rows = Array.from({ length: 41 }, (_, h) => entry(`r${h}`, h, 1 + h));
+    const dir = ledgerWorkspace({ "rows.ndjson": toNdjsonLines(rows) });
+    expect(runAgg(["ingest", "--source", "ledger_archive", "--file", "rows.ndjson"], { cwd: dir }).code).toBe(0);
+    const boundary = T0 + DAY;
+    expect(runAgg(["backfill", "--feature", "account.total", "--upper-bound", new Date(boundary).toISOString()], { cwd: dir }).code).toBe(0);
+    expect(sql<SeriesRow>(dir, "SELECT materialized_through AS m, unfolded_from AS \"from\", unfolded_to AS \"to\" FROM series WHERE id = 1")[0]).toEqual({ m: boundary, from: boundary, to: T0 + 40 * HOUR });
+    const at = T0 + 40 * HOUR + 1;
+    const run = runAgg(["query", "--feature", "account.total__1d__", "--id", "a1", "--at", new Date(at).toISOString(), "--json"], { cwd: dir });
+    const row = (JSON.parse(run.stdout) as { rows: { values: Record<string, number>; status: Record<string, string> }[] }).rows[0]!;
+    const expected = rows.filter((m) => toMs(m.ts) <= at && Math.floor(toMs(m.ts) / HOUR) * HOUR + HOUR > at - DAY).reduce((a, m) => a + m.amount!, 0);
+    expect(row.values["account.total__86400__"]).toBe(expected);
+    expect(row.status["account.total__86400__"]).toBe("row_log");
+  });
+});
+
 function writeLines(dir: string, name: string, entries: readonly LedgerMessage[]): void {
   writeFileSync(join(dir, name), toNdjsonLines(entries));
 }
