@@ -1,7 +1,7 @@
 import { AggError } from "../errors.js";
 import type { OfflineMode, OfflineProgress, OfflineSummary } from "../offline-query/run-offline-query.js";
 import type { RowSourceMode } from "../offline-query/entity-rows.js";
-import type { SpineEntry } from "../offline-query/scratch.js";
+import type { PayloadCodec, SpineEntry } from "../offline-query/scratch.js";
 import type { Project } from "../project/model.js";
 import { selectWindows } from "../query/select-windows.js";
 import type { SeriesDef } from "../series/derive.js";
@@ -27,6 +27,8 @@ export interface OfflineQueryOptions<F extends string, S extends SpineRow> {
   readonly onProgress?: (progress: OfflineProgress) => void;
   /** @internal where entity rows are read from; tests force each way. */
   readonly rowSource?: RowSourceMode;
+  /** @internal "json" when every spine row is plain JSON data (the CLI's CSV and NDJSON spines): cheaper to stage. */
+  readonly payloadCodec?: PayloadCodec;
 }
 
 /** One spine row with its values, in spine order. */
@@ -58,7 +60,7 @@ export function spineRows<P, F extends string, S extends SpineRow>(open: () => D
   let summary: OfflineSummary | null = null;
   // Unknown names fail here, before the spine is read.
   const columns = selectWindows(query.features, project).map((t) => t.fqn);
-  const options = { names: query.features, mode: query.mode ?? "serving", excludeAtTime: query.excludeAtTime === true, ...(query.onProgress ? { onProgress: query.onProgress } : {}), ...(query.rowSource ? { rowSource: query.rowSource } : {}) };
+  const options = { names: query.features, mode: query.mode ?? "serving", excludeAtTime: query.excludeAtTime === true, ...(query.onProgress ? { onProgress: query.onProgress } : {}), ...(query.rowSource ? { rowSource: query.rowSource } : {}), ...(query.payloadCodec ? { payloadCodec: query.payloadCodec } : {}) };
   async function* rows(): AsyncGenerator<OfflineQueryRow<P, F, S>> {
     // Here, not at the top: `agg query` and `store.query` never load the offline sweep.
     const { offlineQuery } = await import("../offline-query/run-offline-query.js");

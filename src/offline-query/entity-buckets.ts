@@ -37,7 +37,11 @@ export function readEntityBuckets(db: Db, group: BoundGroup, id: string, plans: 
     const lo = lowerBound(m.starts, plan.firstBucket);
     const hi = upperBound(m.starts, plan.lastBucket);
     if (lo === hi) return EMPTY_RUN;
-    return { count: hi - lo, starts: m.run.starts, bytes: m.run.bytes, offsets: m.run.offsets, order: m.order.slice(lo, hi), keys: m.run.keys };
+    // The sweep stops at the first bucket older than the oldest window's cut: when the
+    // bucket below this range is older than that, the range needs no copy of its own.
+    const oldestCut = plan.windows[plan.order[plan.order.length - 1]!]!.cut;
+    const order = lo === 0 || m.starts[lo - 1]! < oldestCut ? m.order : m.order.slice(lo, hi);
+    return { count: order === m.order ? hi : hi - lo, starts: m.run.starts, bytes: m.run.bytes, offsets: m.run.offsets, order, keys: m.run.keys };
   };
 }
 

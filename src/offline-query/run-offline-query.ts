@@ -7,7 +7,7 @@ import type { Db } from "../store/open-store.js";
 import { readSeries } from "../store/series-registry.js";
 import { readSizeRecords } from "../store/size-state.js";
 import { EntityRows, type RowSourceMode } from "./entity-rows.js";
-import { Scratch, type SortedEntry, type SpineEntry } from "./scratch.js";
+import { Scratch, type PayloadCodec, type SortedEntry, type SpineEntry } from "./scratch.js";
 import { PlanCache, sweepEntity, type SweepContext } from "./sweep-entity.js";
 import { WarningTally, type TalliedWarning } from "./warning-tally.js";
 
@@ -23,6 +23,8 @@ export interface OfflineRunOptions {
   /** Where entities' row-log rows are read from (entity-rows.ts); tests force each way. */
   readonly rowSource?: RowSourceMode;
   readonly onProgress?: (progress: OfflineProgress) => void;
+  /** How spine payloads are staged (scratch.ts); default v8, which keeps any plain data. */
+  readonly payloadCodec?: PayloadCodec;
   /** Milliseconds for the summary's seconds; default performance.now. */
   readonly clock?: () => number;
 }
@@ -94,7 +96,7 @@ export function offlineQuery<P>(db: Db, project: Project, defs: readonly SeriesD
 
   async function* rows(): AsyncGenerator<OfflineRow<P>> {
     const started = clock();
-    const scratch = new Scratch(db);
+    const scratch = new Scratch(db, options.payloadCodec ?? "v8");
     for await (const entry of spine) {
       scratch.addEntry(entry);
       if (scratch.count % 10_000 === 0) progress({ phase: "reading", rows: scratch.count, total: null });
@@ -144,6 +146,7 @@ export function offlineQuery<P>(db: Db, project: Project, defs: readonly SeriesD
       }
       flush();
       db.exec("COMMIT");
+      scratch.sortResults();
     } catch (error) {
       if (db.inTransaction) db.exec("ROLLBACK");
       throw error;

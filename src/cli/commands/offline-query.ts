@@ -96,6 +96,8 @@ export async function offlineQueryCommand(io: Io, options: OfflineQueryCliOption
       spine: spine(),
       mode,
       excludeAtTime: options.excludeAtTime === true,
+      // CSV cells and parsed NDJSON are plain JSON data; Parquet cells may be Dates and bigints.
+      payloadCodec: spineFormat === "parquet" ? "v8" : "json",
       onProgress: (p) => {
         if (spinner !== null) spinner.text = `${p.phase} ${p.rows.toLocaleString("en-US")}${p.total === null ? "" : ` of ${p.total.toLocaleString("en-US")}`} rows`;
       },
