@@ -2,7 +2,7 @@
 // `npm run bench`: measures agg against side-by-side baselines on a deterministic data set
 // and writes bench-results.json. Timings live here, never in `npm test`.
 //
-//   node scripts/bench.js [--rows N] [--out FILE] [--work DIR] [--keep]
+//   node scripts/bench.js [--rows N] [--spine-rows N] [--out FILE] [--work DIR] [--keep]
 import { spawnSync } from "node:child_process";
 import { copyFileSync, cpSync, createReadStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync, createWriteStream } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -11,6 +11,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import Table from "cli-table3";
+import { offlineFigures } from "./bench-offline.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -19,6 +20,7 @@ const flag = (name, fallback) => {
   return i === -1 ? fallback : args[i + 1];
 };
 const ROWS = Number(flag("--rows", "1000000"));
+const SPINE_ROWS = Number(flag("--spine-rows", String(ROWS)));
 const OUT = resolve(flag("--out", join(repo, "bench-results.json")));
 const work = resolve(flag("--work", join(repo, "bench-data")));
 const DAY = 86_400_000;
@@ -221,6 +223,10 @@ async function main() {
   log("3. query");
   results.figures.query = await queryFigures(store);
 
+  // Before step 4 adds per-key row-log indexes: the sample project's store has none of its own.
+  log("3b. offline query (training set) and the typed API");
+  results.figures.offline = await offlineFigures({ work, agg, spineRows: SPINE_ROWS, users: USERS, start: START + DAY, end: AT, log });
+
   log("4. materialized vs raw");
   // The raw baseline's best index: ingest keeps per-entity row-log indexes only where agg
   // reads a long span by entity, so the sample project's store has none of its own.
@@ -386,6 +392,11 @@ function print() {
     ["query, 10k entities, ms", n(f.query.batch10k.ms, 1), "", `${n(f.query.batch10k.perEntityUs, 1)} µs per entity`],
     ["agg query process, cold / warm ms", `${n(f.query.wholeProcess.coldMs)} / ${n(f.query.wholeProcess.warmMs)}`, "", ""],
   );
+  const o = f.offline;
+  const oq = (label, r, spine) => [`offline-query ${label}, ${n(spine)}-row spine, s`, `${n(r.seconds, 1)} (${n(r.rowsPerSecond)} rows/s)`, "", `peak RSS ${n(r.peakRssMB)} MB; ${r.columns} feature columns; Parquet ${n(r.outMB, 1)} MB`];
+  table.push(oq("serving", o.serving, o.spineRows), oq("serving", o.servingSmall, o.smallSpineRows), oq("exact", o.exact, o.spineRows));
+  table.push(["  DuckDB range join, same spine (load + query), s", o.duckdb.skipped ?? `${n(o.duckdb.seconds, 1)} (${n(o.duckdb.loadSeconds, 1)} + ${n(o.duckdb.querySeconds, 1)})`, "", o.agreement ? `agg exact vs DuckDB, first ${n(o.agreement.rowsCompared)} rows: worst relative difference ${o.agreement.worstRelativeDifference.toExponential(1)}` : ""]);
+  table.push(["typed API store.query, 1 entity x 3 windows, p50 / p99 µs", `${n(o.typedApiQuery.p50us, 1)} / ${n(o.typedApiQuery.p99us, 1)}`, "", "in-process, await included"]);
   for (const [label, r] of Object.entries(f.materializedVsRaw)) {
     table.push([`${label}, p50 µs (${n(r.rowsInWindow)} rows)`, n(r.materializedP50us, 1), n(r.rawP50us, 1), `${n(r.speedup)}x faster`]);
     table.push([`  same value from the row log, per-entity index, p50 µs`, n(r.fromIndexedRowLogP50us, 1), n(r.rawP50us, 1), "no buckets: a feature added after its rows, before a backfill"]);
