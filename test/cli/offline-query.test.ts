@@ -11,7 +11,8 @@ import { parquetWriteFile } from "hyparquet-writer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/client/index.js";
 import type { AggStore } from "../../src/client/agg-store.js";
-import { runAgg, writeFiles } from "../helpers/cli.js";
+import { runAgg, startAgg, writeFiles } from "../helpers/cli.js";
+import { generateTransactions, toNdjson } from "../helpers/events.js";
 import { DAY, START, ingestedWorkspace, makeSpine, type Workspace } from "../unit/offline-query/offline-fixture.js";
 
 const FEATURES = ["user.txn_sum", "user.txn_mean", "user.food_spend__3600__", "user.txn_sum_by_merchant"];
@@ -160,5 +161,24 @@ describe("agg offline-query", () => {
     const notParquet = run(["--spine", "not.parquet", "--id-column", "u", "--time-column", "t", "--feature", "user.txn_sum"]);
     expect(notParquet.code).toBe(3);
     expect(notParquet.stderr).toContain("not a readable Parquet file");
+  });
+
+  it("runs beside an ingest that is writing to the same store", async () => {
+    const more = generateTransactions({ count: 30_000, seed: 77, users: 20, merchants: 5, start: START, spanMs: 40 * DAY }).map((t) => ({ ...t, id: `late-${t.id}` }));
+    writeFiles(ws.dir, { "more.ndjson": toNdjson(more), "beside.csv": csvSpine(makeSpine(ws.txns, 2000, 22, "u", 31)) });
+    const ingest = startAgg(["ingest", "--source", "transactions", "--file", "more.ndjson", "--batch-size", "500"], { cwd: ws.dir });
+    const ingested = new Promise<number>((resolve) => ingest.on("exit", (code) => resolve(code ?? -1)));
+    let runs = 0;
+    let ingestDone = false;
+    void ingested.then(() => (ingestDone = true));
+    // Query while the ingest commits batch after batch (at least once, however fast it is).
+    do {
+      const result = run(["--spine", "beside.csv", "--id-column", "user_id", "--time-column", "ts", ...featureArgs, "--out", "beside.ndjson", "--json"]);
+      expect(result.code, result.stderr + result.stdout).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ rows: 2000 });
+      runs++;
+      await new Promise((resolve) => setImmediate(resolve));
+    } while (!ingestDone && runs < 5);
+    expect(await ingested).toBe(0);
   });
 });
