@@ -114,6 +114,22 @@ export function buildProgram(io: Io): Command {
     .action(async (opts, command) => (await import("./commands/offline-query.js")).offlineQueryCommand(io, { ...globals(command), ...opts }));
 
   program
+    .command("serve")
+    .description("serve feature values over HTTP (Chalk- and Feast-shaped endpoints), read-only beside ingest")
+    .option("--host <address>", "the address to listen on (loopback by default)", "127.0.0.1")
+    .option("--port <n>", "the TCP port (0: any free port, printed at start)", "6566")
+    .option("--token-file <file>", "require Authorization: Bearer <the file's token> on every endpoint but /health")
+    .option("--workers <n>", "processes serving the port, each with its own read-only connection", "1")
+    .option("--max-ids <n>", "entity ids per request (more is a 400)", "10000")
+    .option("--max-body <bytes>", "request body size (more is a 413)", "1048576")
+    .option("--request-timeout <ms>", "time for a request to arrive whole (then 408)", "10000")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  agg serve\n  agg serve --port 8080 --workers 2 --token-file /etc/agg/token\n  curl -s localhost:6566/v1/query/online -H 'content-type: application/json' -d '{\"inputs\": {\"user.id\": \"u1\"}, \"outputs\": [\"user.txn_sum\"]}'\n  kill -HUP <pid>   # reload the feature project; SIGTERM drains and exits 0",
+    )
+    .action(async (opts, command) => (await import("./commands/serve.js")).serveCommand(io, { ...globals(command), ...opts }));
+
+  program
     .command("check")
     .description("load and validate the feature project; report every problem (with --store [PATH], also verify the store)")
     .option("--json", "print JSON on stdout")

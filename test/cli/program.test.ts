@@ -8,12 +8,12 @@ describe("the agg program", () => {
     // The commands section only: the words also appear in descriptions and examples.
     const commands = result.stdout.split("\nCommands:\n")[1]!.split("\n\n")[0]!;
     const names = commands.split("\n").map((line) => /^ {2}(\S+)/.exec(line)?.[1]).filter((n) => n !== undefined);
-    expect(names).toEqual(["aggregate", "list", "backfill", "ingest", "query", "offline-query", "check", "init", "help"]);
+    expect(names).toEqual(["aggregate", "list", "backfill", "ingest", "query", "offline-query", "serve", "check", "init", "help"]);
     const aggregate = runAgg(["aggregate", "--help"], { cwd: tempDir() }).stdout.split("\nCommands:\n")[1]!.split("\n\n")[0]!;
     expect(aggregate.split("\n").map((line) => /^ {2}(\S+)/.exec(line)?.[1]).filter((n) => n !== undefined)).toEqual(["list", "backfill", "jobs", "schedule", "help"]);
   });
 
-  test.each([[], ["aggregate"], ["list"], ["aggregate", "backfill"], ["aggregate", "jobs"], ["aggregate", "schedule"], ["ingest"], ["query"], ["offline-query"], ["check"], ["init"]])("agg %s --help shows an example", (...command) => {
+  test.each([[], ["aggregate"], ["list"], ["aggregate", "backfill"], ["aggregate", "jobs"], ["aggregate", "schedule"], ["ingest"], ["query"], ["offline-query"], ["serve"], ["check"], ["init"]])("agg %s --help shows an example", (...command) => {
     const result = runAgg([...command, "--help"], { cwd: tempDir() });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Examples:");
