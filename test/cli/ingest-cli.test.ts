@@ -27,6 +27,13 @@ describe("agg ingest: sources, inputs and options", () => {
     expect(existsSync(join(dir, STORE))).toBe(false);
   });
 
+  it("counts in words that agree with their number: 1 message, 1 duplicate", async () => {
+    const dir = workspace({ "one.ndjson": `${entry("a")}\n` });
+    expect((await runAggAsync(["ingest", "--source", "ledger", "--file", "one.ndjson"], { cwd: dir })).stderr).toContain("1 message read in");
+    const again = await runAggAsync(["ingest", "--source", "ledger", "--file", "one.ndjson"], { cwd: dir });
+    expect(again.stderr).toContain("rows:    0 inserted, 1 duplicate, 0 replaced");
+  });
+
   it("reads stdin when no --file is given", async () => {
     const dir = workspace();
     const result = await runAggAsync(["ingest", "--source", "ledger", "--json"], { cwd: dir, input: `\uFEFF${entry("a")}\r\n${entry("b", { ts: 1709287200000 })}\r\n` });

@@ -10,6 +10,7 @@ import { exitAfterSignal } from "../exit-after-signal.js";
 import type { Io } from "../io.js";
 import { loadProjectFor, openStoreFor } from "../session.js";
 import { formatInstant } from "../../time/instant.js";
+import { plural } from "../plural.js";
 
 export interface IngestOptions extends GlobalOptions {
   source: string;
@@ -195,8 +196,8 @@ function openDeadLetter(io: Io, file: string) {
 function renderSummary(io: Io, s: IngestSummary): string {
   const n = (x: number) => x.toLocaleString("en-US");
   const lines = [
-    `${io.color.bold(`ingest ${s.source}:`)} ${n(s.messagesRead)} message${s.messagesRead === 1 ? "" : "s"} read in ${s.seconds.toFixed(2)}s (${rate(s.messagesRead, s.seconds)}/s)`,
-    `  rows:    ${n(s.rowsInserted)} inserted, ${n(s.duplicates)} duplicates, ${n(s.replaced)} replaced, ${n(s.rejected)} rejected, ${n(s.skipped)} skipped`,
+    `${io.color.bold(`ingest ${s.source}:`)} ${plural(s.messagesRead, "message")} read in ${s.seconds.toFixed(2)}s (${rate(s.messagesRead, s.seconds)}/s)`,
+    `  rows:    ${n(s.rowsInserted)} inserted, ${plural(s.duplicates, "duplicate")}, ${n(s.replaced)} replaced, ${n(s.rejected)} rejected, ${n(s.skipped)} skipped`,
     s.rowLogOnly
       ? "  buckets: not updated (the resolver has updatesMaterializedAggregations: false; backfill fills them)"
       : `  buckets: ${n(s.bucketsWritten)} written, ${n(s.bucketsDeleted)} deleted, ${n(s.seriesUpdated)} series updated`,
