@@ -6,6 +6,8 @@ export interface ServeLimits {
   readonly maxIds: number;
   /** Feature names per request. */
   readonly maxOutputs: number;
+  /** Values (rows x windows) per response: a bound on its memory, whatever the project declares. */
+  readonly maxValues: number;
   /** A request must arrive whole within this (else 408); also the bound on a drain. */
   readonly requestTimeoutMs: number;
 }
@@ -14,6 +16,7 @@ export const DEFAULT_LIMITS: ServeLimits = Object.freeze({
   maxBodyBytes: 1024 * 1024,
   maxIds: 10_000,
   maxOutputs: 256,
+  maxValues: 1_000_000,
   requestTimeoutMs: 10_000,
 });
 

@@ -263,6 +263,17 @@ describe("agg serve limits", () => {
       expect((await served.stop()).code).toBe(0);
     }
   });
+
+  it("a response holds at most 1,000,000 values (rows x windows), whatever --max-ids allows", async () => {
+    const served = await startServe(dir, ["--max-ids", "100000", "--max-body", "4194304"]);
+    try {
+      const ids = Array.from({ length: 90_000 }, (_, i) => `u${i}`);
+      const answer = await call(served.port, "/v1/query/bulk", { body: { inputs: { "user.id": ids }, outputs: USER_FEATURES } });
+      expect([answer.status, answer.json.error.code, answer.json.error.message]).toEqual([400, "too_many_values", "90000 rows x 12 windows is 1080000 values; one response holds at most 1000000"]);
+    } finally {
+      expect((await served.stop()).code).toBe(0);
+    }
+  });
 });
 
 describe("agg serve --token-file", () => {

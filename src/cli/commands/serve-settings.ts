@@ -37,6 +37,7 @@ export function serveSettings(io: Io, options: ServeOptions): ServeSettings {
       maxIds: whole("--max-ids", options.maxIds ?? SERVE_DEFAULTS.maxIds, 1, 1_000_000, "entity ids per request"),
       maxBodyBytes: whole("--max-body", options.maxBody ?? SERVE_DEFAULTS.maxBody, 1024, 256 * 1024 * 1024, "bytes per request body"),
       maxOutputs: 256,
+      maxValues: 1_000_000,
       requestTimeoutMs: whole("--request-timeout", options.requestTimeout ?? SERVE_DEFAULTS.requestTimeout, 100, 3_600_000, "milliseconds for a request to arrive whole"),
     },
   };

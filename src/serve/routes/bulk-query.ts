@@ -4,7 +4,7 @@ import { entityId, missingInput, namespaceOfKey, windowsByNamespace } from "../e
 import { HttpError } from "../http-error.js";
 import { requestTime } from "../request-time.js";
 import type { Lookup } from "../served-project.js";
-import { checkIdCount, fieldError, uniqueWarnings, type RouteContext } from "./route-context.js";
+import { checkSize, fieldError, uniqueWarnings, type RouteContext } from "./route-context.js";
 
 export interface BulkBody {
   readonly inputs: Readonly<Record<string, readonly (string | number)[]>>;
@@ -25,7 +25,7 @@ export function bulkQuery(ctx: RouteContext, body: BulkBody) {
   const windows = served.select(body.outputs);
   const inputs = Object.entries(body.inputs);
   const rows = inputs[0]![1].length;
-  checkIdCount(rows, ctx.limits);
+  checkSize(rows, windows.length, ctx.limits);
   const idColumns = new Map<string, { key: string; ids: string[] }>();
   for (const [key, values] of inputs) {
     if (values.length !== rows) throw new HttpError(400, "invalid_request", `inputs[${JSON.stringify(key)}] has ${values.length} ids but inputs[${JSON.stringify(inputs[0]![0])}] has ${rows}`, "give every input column one id per row");

@@ -3,7 +3,7 @@ import { entityId, missingInput, namespaceOfKey, windowsByNamespace } from "../e
 import { HttpError } from "../http-error.js";
 import { requestTime } from "../request-time.js";
 import type { Lookup } from "../served-project.js";
-import { checkIdCount, uniqueWarnings, type RouteContext } from "./route-context.js";
+import { checkSize, uniqueWarnings, type RouteContext } from "./route-context.js";
 
 export interface FeastBody {
   readonly features: readonly string[];
@@ -29,7 +29,7 @@ export function feastFeatures(ctx: RouteContext, body: FeastBody) {
   const windows = served.select(body.features.map((f) => f.replace(FEAST_REF, "$1.$2")));
   const entities = Object.entries(body.entities);
   const rows = entities[0]![1].length;
-  checkIdCount(rows, ctx.limits);
+  checkSize(rows, windows.length, ctx.limits);
   const columns = new Map<string, { key: string; ids: string[] }>();
   for (const [key, values] of entities) {
     if (values.length !== rows) throw new HttpError(400, "invalid_request", `entities[${JSON.stringify(key)}] has ${values.length} ids but entities[${JSON.stringify(entities[0]![0])}] has ${rows}`, "give every entity column one id per row");

@@ -22,7 +22,10 @@ export function uniqueWarnings(lists: readonly (readonly string[])[]): string[] 
   return [...new Set(lists.flat())];
 }
 
-/** A 400 for more ids in one request than the server allows. */
-export function checkIdCount(count: number, limits: ServeLimits): void {
-  if (count > limits.maxIds) throw new HttpError(400, "too_many_ids", `${count} ids in one request; this server answers at most ${limits.maxIds}`, "split the request, or start agg serve with a larger --max-ids");
+/** A 400 for more ids in one request than the server allows, or more values than one response may hold. */
+export function checkSize(rows: number, windows: number, limits: ServeLimits): void {
+  if (rows > limits.maxIds) throw new HttpError(400, "too_many_ids", `${rows} ids in one request; this server answers at most ${limits.maxIds}`, "split the request, or start agg serve with a larger --max-ids");
+  if (rows * windows > limits.maxValues) {
+    throw new HttpError(400, "too_many_values", `${rows} rows x ${windows} windows is ${rows * windows} values; one response holds at most ${limits.maxValues}`, "ask for fewer windows or fewer ids per request");
+  }
 }
