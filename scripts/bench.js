@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import Table from "cli-table3";
 import { offlineFigures } from "./bench-offline.js";
+import { serveFigures, serveRows } from "./bench-serve.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -227,6 +228,9 @@ async function main() {
   log("3b. offline query (training set) and the typed API");
   results.figures.offline = await offlineFigures({ work, agg, spineRows: SPINE_ROWS, users: USERS, start: START + DAY, end: AT, log });
 
+  log("3c. agg serve over HTTP (autocannon on loopback)");
+  results.figures.serve = await serveFigures({ work, users: USERS, at: AT, log });
+
   log("4. materialized vs raw");
   // The raw baseline's best index: ingest keeps per-entity row-log indexes only where agg
   // reads a long span by entity, so the sample project's store has none of its own.
@@ -397,6 +401,7 @@ function print() {
   table.push(oq("serving", o.serving, o.spineRows), oq("serving", o.servingSmall, o.smallSpineRows), oq("exact", o.exact, o.spineRows));
   table.push(["  DuckDB range join, same spine (load + query), s", o.duckdb.skipped ?? `${n(o.duckdb.seconds, 1)} (${n(o.duckdb.loadSeconds, 1)} + ${n(o.duckdb.querySeconds, 1)})`, "", o.agreement ? `agg exact vs DuckDB, first ${n(o.agreement.rowsCompared)} rows: worst relative difference ${o.agreement.worstRelativeDifference.toExponential(1)}` : ""]);
   table.push(["typed API store.query, 1 entity x 3 windows, p50 / p99 µs", `${n(o.typedApiQuery.p50us, 1)} / ${n(o.typedApiQuery.p99us, 1)}`, "", "in-process, await included"]);
+  table.push(...serveRows(f.serve, n));
   for (const [label, r] of Object.entries(f.materializedVsRaw)) {
     table.push([`${label}, p50 µs (${n(r.rowsInWindow)} rows)`, n(r.materializedP50us, 1), n(r.rawP50us, 1), `${n(r.speedup)}x faster`]);
     table.push([`  same value from the row log, per-entity index, p50 µs`, n(r.fromIndexedRowLogP50us, 1), n(r.rawP50us, 1), "no buckets: a feature added after its rows, before a backfill"]);
@@ -406,6 +411,7 @@ function print() {
   for (const [label, s] of Object.entries(f.bucketBytes)) bytes.push([label, s["1 rows"], s["10 rows"], s["1000 rows"]]);
   console.log(`agg benchmark: ${ROWS.toLocaleString("en-US")} rows on ${results.machine.cpu} (${results.machine.cores} cores), Node ${results.machine.node}`);
   console.log(table.toString());
+  console.log("agg serve: load from autocannon on this machine's loopback; the peers' published figures were measured over a network on other hardware.");
   console.log("bucket state bytes");
   console.log(bytes.toString());
   console.log(`results written to ${OUT}`);
