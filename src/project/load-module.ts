@@ -4,6 +4,7 @@ import { dirname, join, relative, sep } from "node:path";
 import { AggError } from "../errors.js";
 import type { CacheDirs } from "./cache-dir.js";
 import { LoadTimedOut, settleWithin, trapExit, withinTime, type ExitTrap } from "./load-guards.js";
+import { forgetProjectModules } from "./forget-project-modules.js";
 
 /** One feature file's exports, or why it could not be loaded. */
 export type LoadedModule =
@@ -63,6 +64,9 @@ export function jitiSource(root: string, files: readonly string[], options: Jiti
     async load() {
       // Stack traces of DSL calls then carry the .ts file's own lines.
       process.setSourceMapsEnabled(true);
+      // A second load in one process (agg serve's SIGHUP, openStore again) must see the
+      // files as they are now, not the modules Node's require cache kept from the first.
+      forgetProjectModules(root);
       // Imported here: a run served from the project cache never loads the TS loader.
       const { createJiti } = await import("jiti");
       const jiti = createJiti(join(root, "noop.js"), {

@@ -16,7 +16,6 @@ export async function serveProcess(io: Io, options: ServeOptions, settings: Serv
   const { readTokenFile } = await import("../../serve/token-file.js");
   const { openDatabase } = await import("../../store/open-store.js");
   const { startServer } = await import("../../serve/server.js");
-  const { forgetProjectModules } = await import("../../serve/forget-project-modules.js");
   const prefix = role === "worker" ? `agg serve (worker ${process.pid}): ` : "agg serve: ";
   const readToken = () => (settings.tokenFile === null ? null : readTokenFile(settings.tokenFile).token);
   // The primary (or checkAll) has printed the token's and the project's warnings once.
@@ -52,7 +51,7 @@ export async function serveProcess(io: Io, options: ServeOptions, settings: Serv
         again = false;
         try {
           const nextToken = readToken();
-          forgetProjectModules(project.root);
+          // The loader forgets the modules of the last load itself (project/forget-project-modules.ts).
           const next = await loadProjectFor(quiet, options);
           server.reload(next, nextToken);
           io.err(`${prefix}reloaded the project at ${formatInstant(io.now())}: ${next.windowed.length} windowed features`);
