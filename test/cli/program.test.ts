@@ -13,7 +13,7 @@ describe("the agg program", () => {
     expect(aggregate.split("\n").map((line) => /^ {2}(\S+)/.exec(line)?.[1]).filter((n) => n !== undefined)).toEqual(["list", "backfill", "jobs", "schedule", "help"]);
   });
 
-  test.each([[], ["aggregate"], ["offline-query"], ["serve"], ["list"], ["aggregate", "backfill"], ["aggregate", "jobs"], ["aggregate", "schedule"], ["ingest"], ["query"], ["offline-query"], ["serve"], ["check"], ["init"]])("agg %s --help shows an example", (...command) => {
+  test.each([[], ["aggregate"], ["list"], ["aggregate", "backfill"], ["aggregate", "jobs"], ["aggregate", "schedule"], ["ingest"], ["query"], ["offline-query"], ["serve"], ["check"], ["init"]])("agg %s --help shows an example", (...command) => {
     const result = runAgg([...command, "--help"], { cwd: tempDir() });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Examples:");
