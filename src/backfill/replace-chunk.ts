@@ -7,6 +7,7 @@ import type { Db } from "../store/open-store.js";
 import { parseRow } from "../store/row-log.js";
 import { advanceMaxEventTime, seriesMaxEventTime } from "../store/series-registry.js";
 import { bucketStart } from "../time/buckets.js";
+import { lowerBound } from "../time/sorted-search.js";
 import type { PlanItem } from "./plan-backfill.js";
 import type { RowSource } from "./row-source.js";
 
@@ -67,7 +68,7 @@ export function replaceChunk(db: Db, table: BucketTable, items: readonly PlanIte
   onRows(read.length);
   const times = read.map((r) => r[0]);
   const rows = read.map((r) => parseRow(r[1]));
-  const parts: Part[] = shares.map((s) => ({ ...s, first: firstAtOrAfter(times, s.from), end: firstAtOrAfter(times, s.to) }));
+  const parts: Part[] = shares.map((s) => ({ ...s, first: lowerBound(times, s.from), end: lowerBound(times, s.to) }));
 
   // As in ingest, every row of the namespace moves the clock, kept or not.
   const newest = new Map<number, number>();
@@ -138,16 +139,4 @@ function sameBytes(stored: Uint8Array, from: number, to: number, state: Uint8Arr
   if (to - from !== state.length) return false;
   for (let i = 0; i < state.length; i++) if (stored[from + i] !== state[i]) return false;
   return true;
-}
-
-/** The index of the first of the ascending `times` at or after `t`. */
-function firstAtOrAfter(times: readonly number[], t: number): number {
-  let lo = 0;
-  let hi = times.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (times[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

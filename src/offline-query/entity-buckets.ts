@@ -2,7 +2,8 @@ import { EMPTY_RUN, readBucketRun, type BucketRun } from "../store/bucket-runs.j
 import type { Db } from "../store/open-store.js";
 import type { BoundGroup } from "../query/bind-windows.js";
 import type { GroupPlan } from "../query/plan-group.js";
-import { lowerBound, mergeSpans, upperBound } from "./spans.js";
+import { lowerBound, upperBound } from "../time/sorted-search.js";
+import { mergeSpans } from "./spans.js";
 
 interface MergedRun {
   readonly from: number;

@@ -4,7 +4,8 @@ import { planGroup, type GroupPlan } from "../query/plan-group.js";
 import { sweepGroup, type MatchedRow, type ValueStatus } from "../query/sweep-group.js";
 import { readEntityBuckets } from "./entity-buckets.js";
 import type { EntityRows } from "./entity-rows.js";
-import { lowerBound, mergeSpans, type TimeSpan } from "./spans.js";
+import { lowerBound } from "../time/sorted-search.js";
+import { mergeSpans, type TimeSpan } from "./spans.js";
 import type { WarningTally } from "./warning-tally.js";
 
 export interface SweepContext {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ColumnKinds } from "../../../src/offline-query/column-kinds.js";
 import { spineEntry } from "../../../src/offline-query/spine-entry.js";
-import { lowerBound, mergeSpans, upperBound } from "../../../src/offline-query/spans.js";
+import { mergeSpans } from "../../../src/offline-query/spans.js";
+import { lowerBound, upperBound } from "../../../src/time/sorted-search.js";
 import { csvCell, jsonReplacer } from "../../../src/offline-query/write-table.js";
 
 const T = Date.UTC(2024, 2, 1, 12);
