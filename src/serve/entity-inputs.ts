@@ -43,6 +43,29 @@ export function entityId(value: unknown, where: string): string {
   return value;
 }
 
+/** One namespace's id column of a request: the key it was given by, and its ids. */
+export interface IdColumn {
+  readonly key: string;
+  readonly ids: string[];
+}
+
+/**
+ * The id columns of a many-entity request (bulk's `inputs`, Feast's `entities`), by
+ * namespace: every column as long as the first, each namespace named once, every id
+ * checked. `noun` names a column in the hint ("input", "entity").
+ */
+export function idColumnsOf(keys: ReadonlyMap<string, string>, field: string, noun: string, columns: readonly [string, readonly unknown[]][]): Map<string, IdColumn> {
+  const rows = columns[0]![1].length;
+  const byNamespace = new Map<string, IdColumn>();
+  for (const [key, values] of columns) {
+    if (values.length !== rows) throw new HttpError(400, "invalid_request", `${field}[${JSON.stringify(key)}] has ${values.length} ids but ${field}[${JSON.stringify(columns[0]![0])}] has ${rows}`, `give every ${noun} column one id per row`);
+    const ns = namespaceOfKey(keys, field, key);
+    if (byNamespace.has(ns)) throw new HttpError(400, "invalid_request", `${field}: ${JSON.stringify(key)} and ${JSON.stringify(byNamespace.get(ns)!.key)} both name ${ns}`, "name each namespace's entity once");
+    byNamespace.set(ns, { key, ids: values.map((v, i) => entityId(v, `${field}[${JSON.stringify(key)}][${i}]`)) });
+  }
+  return byNamespace;
+}
+
 /** The selected windows grouped by the namespace whose entity they describe, in request order. */
 export function windowsByNamespace(windows: readonly SelectedWindow[]): Map<string, SelectedWindow[]> {
   const out = new Map<string, SelectedWindow[]>();

@@ -1,6 +1,6 @@
 import type { QueryRow } from "../../query/prepare-query.js";
 import { formatInstant } from "../../time/instant.js";
-import { entityId, missingInput, namespaceOfKey, windowsByNamespace } from "../entity-inputs.js";
+import { idColumnsOf, missingInput, windowsByNamespace } from "../entity-inputs.js";
 import { HttpError } from "../http-error.js";
 import { requestTime } from "../request-time.js";
 import type { Lookup } from "../served-project.js";
@@ -26,13 +26,7 @@ export function bulkQuery(ctx: RouteContext, body: BulkBody) {
   const inputs = Object.entries(body.inputs);
   const rows = inputs[0]![1].length;
   checkSize(rows, windows.length, ctx.limits);
-  const idColumns = new Map<string, { key: string; ids: string[] }>();
-  for (const [key, values] of inputs) {
-    if (values.length !== rows) throw new HttpError(400, "invalid_request", `inputs[${JSON.stringify(key)}] has ${values.length} ids but inputs[${JSON.stringify(inputs[0]![0])}] has ${rows}`, "give every input column one id per row");
-    const ns = namespaceOfKey(served.entityKeys, "inputs", key);
-    if (idColumns.has(ns)) throw new HttpError(400, "invalid_request", `inputs: ${JSON.stringify(key)} and ${JSON.stringify(idColumns.get(ns)!.key)} both name ${ns}`, "name each namespace's entity once");
-    idColumns.set(ns, { key, ids: values.map((v, i) => entityId(v, `inputs[${JSON.stringify(key)}][${i}]`)) });
-  }
+  const idColumns = idColumnsOf(served.entityKeys, "inputs", "input", inputs);
   const times = rowTimes(ctx, body.now, rows);
   // One lookup per (namespace, distinct T), all in one read snapshot.
   const groups = [...windowsByNamespace(windows)];

@@ -1,6 +1,5 @@
 import { formatInstant } from "../../time/instant.js";
-import { entityId, missingInput, namespaceOfKey, windowsByNamespace } from "../entity-inputs.js";
-import { HttpError } from "../http-error.js";
+import { idColumnsOf, missingInput, windowsByNamespace } from "../entity-inputs.js";
 import { requestTime } from "../request-time.js";
 import type { Lookup } from "../served-project.js";
 import { checkSize, uniqueWarnings, type RouteContext } from "./route-context.js";
@@ -30,13 +29,7 @@ export function feastFeatures(ctx: RouteContext, body: FeastBody) {
   const entities = Object.entries(body.entities);
   const rows = entities[0]![1].length;
   checkSize(rows, windows.length, ctx.limits);
-  const columns = new Map<string, { key: string; ids: string[] }>();
-  for (const [key, values] of entities) {
-    if (values.length !== rows) throw new HttpError(400, "invalid_request", `entities[${JSON.stringify(key)}] has ${values.length} ids but entities[${JSON.stringify(entities[0]![0])}] has ${rows}`, "give every entity column one id per row");
-    const ns = namespaceOfKey(served.entityKeys, "entities", key);
-    if (columns.has(ns)) throw new HttpError(400, "invalid_request", `entities: ${JSON.stringify(key)} and ${JSON.stringify(columns.get(ns)!.key)} both name ${ns}`, "name each namespace's entity once");
-    columns.set(ns, { key, ids: values.map((v, i) => entityId(v, `entities[${JSON.stringify(key)}][${i}]`)) });
-  }
+  const columns = idColumnsOf(served.entityKeys, "entities", "entity", entities);
   const groups = [...windowsByNamespace(windows)];
   const lookups: Lookup[] = groups.map(([ns, list]) => {
     const column = columns.get(ns);
