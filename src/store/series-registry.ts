@@ -37,9 +37,6 @@ export function registerSeries(db: Db, defs: readonly SeriesDef[], now: number):
   return readSeries(db, defs);
 }
 
-/** The layout the schema before version 3 recorded for a size whose history was never filled. */
-export const UNFILLED_LAYOUT = "unfilled: rows were logged before this series existed";
-
 /** The records of `defs` that the store knows (read-only). */
 export function readSeries(db: Db, defs: readonly SeriesDef[]): Map<string, SeriesRecord> {
   const select = db.prepare<[string], SeriesRow>("SELECT id, identity, max_event_time, materialized_through, unfolded_from FROM series WHERE identity = ?");
