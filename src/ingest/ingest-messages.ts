@@ -36,6 +36,8 @@ export interface IngestOptions {
   readonly maxBatchDelayMs?: number;
   /** Stored buckets listed between batches, at most (default 50,000; see SizeCache). */
   readonly cacheLimit?: number;
+  /** Buckets a transaction holds before it writes them (default OPEN_LIMIT). */
+  readonly openLimit?: number;
   /** Bytes of UTF-8 a primary or group key may hold (default DEFAULT_LIMITS.maxKeyBytes); a longer one is rejected. */
   readonly maxKeyBytes?: number;
   /** The clock, only for `seconds`. */
@@ -68,8 +70,8 @@ export interface Interrupted {
 
 /**
  * Rows applied at a time inside a transaction: what memory holds of a batch. Small enough
- * that a slice's rows and buckets mostly die young (V8 then need not grow its old
- * generation), large enough that a busy bucket is written once per slice, not per row.
+ * that a slice's rows mostly die young (V8 then need not grow its old generation); the
+ * buckets they change stay open for the whole transaction (see BatchApplier.apply).
  */
 const SLICE = 2000;
 
@@ -92,7 +94,7 @@ export async function ingestMessages(options: IngestOptions): Promise<IngestResu
   ensureRowKeyIndexes(db, ns.name, keys.indexed);
   dropRowKeyIndexes(db, ns.name, keys.unindexed);
   tuneForWrites(db);
-  const applier = new BatchApplier(db, ns.name, affected.targets, keys.indexed, options.cacheLimit);
+  const applier = new BatchApplier(db, ns.name, affected.targets, keys.indexed, options.cacheLimit, options.openLimit);
   const counts = { messagesRead: 0, rowsInserted: 0, duplicates: 0, replaced: 0, rejected: 0, skipped: 0, bucketsWritten: 0, bucketsDeleted: 0 };
   const past = { rows: 0, from: Infinity, to: -Infinity };
   const seriesUpdated = new Set<number>();

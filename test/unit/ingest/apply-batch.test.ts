@@ -28,7 +28,7 @@ async function* feed(messages: readonly LedgerMessage[]): AsyncGenerator<InputMe
   }
 }
 
-function ingest(db: Db, messages: readonly LedgerMessage[], options: { batchSize: number; cacheLimit?: number }) {
+function ingest(db: Db, messages: readonly LedgerMessage[], options: { batchSize: number; cacheLimit?: number; openLimit?: number }) {
   const defs = deriveSeries(project);
   return ingestMessages({
     db,
@@ -40,6 +40,7 @@ function ingest(db: Db, messages: readonly LedgerMessage[], options: { batchSize
     onError: "fail",
     now: () => 0,
     ...(options.cacheLimit !== undefined && { cacheLimit: options.cacheLimit }),
+    ...(options.openLimit !== undefined && { openLimit: options.openLimit }),
   });
 }
 
@@ -67,6 +68,23 @@ describe("bucket states kept between batches", () => {
       expect(store.rows).toEqual(clean.rows);
       // Folded in the same order, so the same bytes, not only the same values.
       expect(store.states, `cache limit ${cacheLimit}`).toEqual(clean.states);
+      expect(store.buckets).toEqual(clean.buckets);
+      expect(store.series).toEqual(clean.series);
+    }
+  });
+
+  it("give the same store when a long transaction writes its open buckets early (openLimit)", async () => {
+    // More than one slice of 2,000 rows per transaction, so the limit is checked inside it.
+    const { messages: many } = ledgerInput(22, 5_000);
+    const clean = await cleanRun(many);
+    for (const openLimit of [50, 0]) {
+      const path = join(tempDir(), "store.db");
+      const db = openDatabase(path);
+      await ingest(db, many, { batchSize: 1_000_000, openLimit });
+      db.close();
+      const store = readStore(path);
+      expect(store.rows).toEqual(clean.rows);
+      expect(store.states, `open limit ${openLimit}`).toEqual(clean.states);
       expect(store.buckets).toEqual(clean.buckets);
       expect(store.series).toEqual(clean.series);
     }
