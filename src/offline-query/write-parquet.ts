@@ -1,7 +1,7 @@
 import { ByteWriter, ParquetWriter, type SchemaElement } from "hyparquet-writer";
 import { fileWriter } from "hyparquet-writer";
 import type { ColumnKind } from "./column-kinds.js";
-import { jsonReplacer, type OutputColumn, type TableTarget, type TableWriter } from "./write-table.js";
+import { jsonReplacer, type OutputColumn, type TableTarget, type TableWriter } from "./table-output.js";
 
 /** Rows per row group: a reader holds one at a time, and so does this writer. */
 const ROW_GROUP = 100_000;

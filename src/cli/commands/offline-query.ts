@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { OfflineSummary } from "../../offline-query/run-offline-query.js";
 import type { TableFormat } from "../../offline-query/spine-format.js";
-import type { OutputColumn, TableWriter } from "../../offline-query/write-table.js";
+import type { OutputColumn, TableWriter } from "../../offline-query/table-output.js";
 import { AggError } from "../../errors.js";
 import { storeOptions, storePath, type GlobalOptions } from "../context.js";
 import type { Io } from "../io.js";

@@ -3,7 +3,8 @@ import { ColumnKinds } from "../../../src/offline-query/column-kinds.js";
 import { spineEntry } from "../../../src/offline-query/spine-entry.js";
 import { mergeSpans } from "../../../src/offline-query/spans.js";
 import { lowerBound, upperBound } from "../../../src/time/sorted-search.js";
-import { csvCell, jsonReplacer } from "../../../src/offline-query/write-table.js";
+import { jsonReplacer } from "../../../src/offline-query/table-output.js";
+import { csvCell } from "../../../src/offline-query/write-table.js";
 
 const T = Date.UTC(2024, 2, 1, 12);
 
