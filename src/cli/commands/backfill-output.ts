@@ -1,5 +1,6 @@
 import type { PastRetention } from "../../backfill/past-retention.js";
 import type { PlanItem } from "../../backfill/plan-backfill.js";
+import type { StaleJob } from "../../store/jobs.js";
 import type { Db } from "../../store/open-store.js";
 import { AggError } from "../../errors.js";
 import { formatDuration } from "../../time/duration.js";
@@ -25,10 +26,13 @@ export function instantFlag(flag: string, text: string | undefined): number | un
 export async function failStaleJobs(io: Io, db: Db): Promise<void> {
   const { failStaleJobs: failStale } = await import("../../store/jobs.js");
   const { processState } = await import("../../backfill/process-alive.js");
-  for (const job of failStale(db, processState, io.now())) {
-    const what = job.state === "reused" ? "which is not the process that ran it any more (its PID was reused)" : "which is gone";
-    io.err(`note: job ${job.id} was left ${job.status} by process ${job.pid}, ${what}; marked failed (it records the rows and buckets its committed chunks wrote; chunks it had not committed are unchanged)`);
-  }
+  for (const job of failStale(db, processState, io.now())) io.err(staleJobNote(job));
+}
+
+/** The note for a job a dead process left open, which was marked failed. */
+export function staleJobNote(job: StaleJob): string {
+  const what = job.state === "reused" ? "which is not the process that ran it any more (its PID was reused)" : "which is gone";
+  return `note: job ${job.id} was left ${job.status} by process ${job.pid}, ${what}; marked failed (it records the rows and buckets its committed chunks wrote; chunks it had not committed are unchanged)`;
 }
 
 /** One plan entry as `--json` prints it. */
