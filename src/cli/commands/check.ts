@@ -8,6 +8,7 @@ import { projectDir, storeOptions, storePath, type GlobalOptions } from "../cont
 import type { Io } from "../io.js";
 import { AggError } from "../../errors.js";
 import type { StoreReport } from "../../store/check-store.js";
+import type { Verified } from "../../store/inspect-store.js";
 import { formatInstant } from "../../time/instant.js";
 import { plural } from "../plural.js";
 
@@ -52,60 +53,19 @@ export async function checkCommand(io: Io, options: GlobalOptions): Promise<void
   if (failure !== null) throw failure;
 }
 
-/** The (series, size) pairs whose stored buckets have another layout; none without a store (check never creates one). */
-async function needsBackfill(io: Io, options: GlobalOptions, project: Project): Promise<StaleSize[]> {
-  const path = storePath(io, options);
-  if (!existsSync(path)) return [];
-  const { openDatabase } = await import("../../store/open-store.js");
-  const { deriveSeries } = await import("../../series/derive.js");
-  const { staleSizes } = await import("../../series/stale-sizes.js");
-  let db;
-  try {
-    db = openDatabase(path, { ...storeOptions(io), mustExist: true, noWrites: true });
-  } catch (error) {
-    // With --store, the verification reports it as an error.
-    if (options.store !== undefined) return [];
-    // The project is what check checks: an unreadable store is worth a warning, not a failure.
-    io.err(`${io.color.yellow("warning")} could not read the store to look for series needing a backfill: ${error instanceof Error ? error.message : String(error)}`);
-    return [];
-  }
-  try {
-    const defs = deriveSeries(project);
-    return staleSizes(db, defs);
-  } finally {
-    db.close();
-  }
+/** The (series, size) pairs whose buckets miss history; an unreadable store is worth a warning (without --store). */
+async function needsBackfill(io: Io, options: GlobalOptions, project: Project): Promise<readonly StaleSize[]> {
+  const { probeStaleSizes } = await import("../../store/inspect-store.js");
+  const probe = probeStaleSizes(storePath(io, options), project, storeOptions(io).busyTimeoutMs);
+  if ("stale" in probe) return probe.stale;
+  // With --store, the verification reports it as an error; otherwise the project is what check checks.
+  if (options.store === undefined) io.err(`${io.color.yellow("warning")} could not read the store to look for series needing a backfill: ${probe.unreadable instanceof Error ? probe.unreadable.message : String(probe.unreadable)}`);
+  return [];
 }
 
-/** `check --store`: the store's report (and the features of each series id), or why it could not be opened. */
-type Verified = { readonly path: string; readonly report: StoreReport; readonly features: ReadonlyMap<number, readonly string[]> } | { readonly path: string; readonly error: unknown };
-
 async function verifyStore(io: Io, options: GlobalOptions, project: Project | null): Promise<Verified> {
-  const path = storePath(io, options);
-  const { openDatabase } = await import("../../store/open-store.js");
-  const { checkStore } = await import("../../store/check-store.js");
-  try {
-    const db = openDatabase(path, { ...storeOptions(io), mustExist: true, noWrites: true });
-    try {
-      const report = checkStore(db);
-      const features = new Map<number, string[]>();
-      if (project !== null && report.damagedCount > 0) {
-        const { deriveSeries } = await import("../../series/derive.js");
-        const { readSeries } = await import("../../store/series-registry.js");
-        const defs = deriveSeries(project);
-        const records = readSeries(db, defs);
-        for (const def of defs) {
-          const id = records.get(def.identity)?.id;
-          if (id !== undefined) features.set(id, [...new Set(def.rules.flatMap((r) => r.dependents))]);
-        }
-      }
-      return { path, report, features };
-    } finally {
-      db.close();
-    }
-  } catch (error) {
-    return { path, error };
-  }
+  const { verifyStore: verify } = await import("../../store/inspect-store.js");
+  return verify(storePath(io, options), project, storeOptions(io).busyTimeoutMs);
 }
 
 function isClean(report: StoreReport): boolean {
