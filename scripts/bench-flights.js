@@ -212,15 +212,19 @@ function cpuSecondsOf(pid) {
  */
 async function clickhouseFigures(dir, file, rows, checks, bin) {
   rmSync(dir, { recursive: true, force: true });
-  const ports = { httpPort: await freePort(), tcpPort: await freePort() };
+  const httpPort = await freePort();
+  let tcpPort = await freePort();
+  // Each probe closes before the next, so the OS may hand out the same port twice.
+  while (tcpPort === httpPort) tcpPort = await freePort();
+  const ports = { httpPort, tcpPort };
   writeServerConfig(dir, ports);
   const server = spawn(bin.server, [`--config-file=${join(dir, "config.xml")}`], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   server.stderr.on("data", (b) => (stderr = (stderr + b).slice(-4000)));
   try {
     await waitReady(server, ports.httpPort, dir);
-    const client = (argv, input = "ignore") => {
-      const r = spawnSync(bin.client, ["--host", "127.0.0.1", "--port", String(ports.tcpPort), ...argv], { stdio: [input, "pipe", "pipe"], encoding: "utf8", maxBuffer: 1 << 26 });
+    const client = (argv) => {
+      const r = spawnSync(bin.client, ["--host", "127.0.0.1", "--port", String(ports.tcpPort), ...argv], { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", maxBuffer: 1 << 26 });
       if (r.status !== 0) throw new Error(`clickhouse-client ${argv.join(" ").slice(0, 200)} failed (${r.status}):\n${r.stderr}`);
       return r.stdout;
     };
