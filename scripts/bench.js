@@ -2,15 +2,17 @@
 // `npm run bench`: measures agg against side-by-side baselines on a deterministic data set
 // and writes bench-results.json. Timings live here, never in `npm test`.
 //
-//   node scripts/bench.js [--rows N] [--spine-rows N] [--out FILE] [--work DIR] [--keep]
+//   node scripts/bench.js [--rows N] [--spine-rows N] [--flights-rows N] [--flights-profile]
+//                         [--only flights] [--out FILE] [--work DIR] [--keep]
 import { spawnSync } from "node:child_process";
 import { copyFileSync, cpSync, createReadStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync, createWriteStream } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import Table from "cli-table3";
+import { flightsFigures, flightsRows, profileLines } from "./bench-flights.js";
 import { offlineFigures } from "./bench-offline.js";
 import { serveFigures, serveRows } from "./bench-serve.js";
 
@@ -24,6 +26,10 @@ const ROWS = Number(flag("--rows", "1000000"));
 const SPINE_ROWS = Number(flag("--spine-rows", String(ROWS)));
 const OUT = resolve(flag("--out", join(repo, "bench-results.json")));
 const work = resolve(flag("--work", join(repo, "bench-data")));
+const FLIGHTS_ROWS = Number(flag("--flights-rows", "1000000"));
+// `--only flights`: the flights data set alone (a full run takes many minutes).
+const ONLY = flag("--only", null);
+if (ONLY !== null && ONLY !== "flights") throw new Error(`--only ${ONLY}: only "flights" is supported`);
 const DAY = 86_400_000;
 const START = Date.UTC(2024, 0, 1);
 const DAYS = 90;
@@ -35,7 +41,8 @@ const log = (text) => process.stderr.write(`${text}\n`);
 const results = { machine: machine(), rows: ROWS, figures: {} };
 
 function machine() {
-  return { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` };
+  // The load average at the start: the machine is shared, so a run says how busy it was.
+  return { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}`, loadAverage: loadavg().map((x) => Math.round(x * 100) / 100) };
 }
 
 // ---------------------------------------------------------------------------- data set
@@ -180,6 +187,21 @@ async function bucketWriteFloor(file, dbFile) {
 async function main() {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
+  if (ONLY !== "flights") await sampleFigures();
+  log("6. flights (real data), agg beside ClickHouse");
+  results.figures.flights = await flightsFigures({ work, rows: FLIGHTS_ROWS, agg, log, profile: args.includes("--flights-profile") });
+  results.machine.loadAverageAtEnd = loadavg().map((x) => Math.round(x * 100) / 100);
+
+  writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
+  print();
+  if (!args.includes("--keep")) rmSync(work, { recursive: true, force: true });
+  // A wrong value is a failed bench, whatever the speed.
+  const flights = results.figures.flights;
+  if (flights.check.mismatches.length || flights.clickhouse.error) process.exitCode = 1;
+}
+
+/** Steps 1-5 on the generated sample data set (transactions, the sample project). */
+async function sampleFigures() {
   cpSync(join(repo, "features"), join(work, "features"), { recursive: true });
   const file = join(work, "events.ndjson");
   log(`generating ${ROWS.toLocaleString("en-US")} transactions...`);
@@ -241,10 +263,6 @@ async function main() {
 
   log("5. bucket bytes");
   results.figures.bucketBytes = await bucketBytes();
-
-  writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
-  print();
-  if (!args.includes("--keep")) rmSync(work, { recursive: true, force: true });
 }
 
 async function loadInProcess(store) {
@@ -388,6 +406,34 @@ function print() {
   const f = results.figures;
   const n = (x, d = 0) => (x === null || x === undefined ? "-" : Number(x).toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d }));
   const table = new Table({ head: ["measure", "agg", "baseline", "ratio / note"], style: { head: [], border: [] } });
+  if (f.ingest) sampleRows(table, f, n);
+  if (f.flights) table.push(...flightsRows(f.flights, n));
+  const m = results.machine;
+  console.log(`agg benchmark on ${m.cpu} (${m.cores} cores, ${m.memoryGiB} GiB), Node ${m.node}, ${m.platform}; load average ${m.loadAverage.join(" ")} at the start, ${m.loadAverageAtEnd?.join(" ") ?? "-"} at the end`);
+  console.log(`data sets: ${f.ingest ? `sample, ${ROWS.toLocaleString("en-US")} generated transactions; ` : ""}${f.flights ? `flights, ${f.flights.rows.toLocaleString("en-US")} real flights` : ""}`);
+  console.log(table.toString());
+  console.log(ratioTable(f, n).toString());
+  if (f.serve) console.log("agg serve: load from autocannon on this machine's loopback; the peers' published figures were measured over a network on other hardware.");
+  for (const line of profileLines(f.flights?.profile, n)) console.log(line);
+  if (f.bucketBytes) {
+    const bytes = new Table({ head: ["aggregation", "1 row", "10 rows", "1000 rows"], style: { head: [], border: [] } });
+    for (const [label, s] of Object.entries(f.bucketBytes)) bytes.push([label, s["1 rows"], s["10 rows"], s["1000 rows"]]);
+    console.log("bucket state bytes");
+    console.log(bytes.toString());
+  }
+  console.log(`results written to ${OUT}`);
+}
+
+/** Ingest rates side by side: agg against each peer measured in this run, per data set. */
+function ratioTable(f, n) {
+  const ratios = new Table({ head: ["ingest, data set", "agg / baseline", "agg / ClickHouse"], style: { head: [], border: [] } });
+  if (f.ingest) ratios.push([`sample (${n(ROWS)} generated)`, `${n(f.ingest.ratio * 100, 1)}%`, "-"]);
+  if (f.flights) ratios.push([`flights (${n(f.flights.rows)} real)`, `${n(f.flights.ratios.aggToBaseline * 100, 1)}%`, f.flights.ratios.aggToClickHouse === null ? (f.flights.clickhouse.error ? "failed" : "not installed") : `${n(f.flights.ratios.aggToClickHouse * 100, 1)}%`]);
+  return ratios;
+}
+
+/** The sample data set's rows (steps 1-5). */
+function sampleRows(table, f, n) {
   table.push(
     ["ingest, messages/s", n(f.ingest.messagesPerSecond), n(f.ingest.baselinePerSecond), `${n(f.ingest.ratio * 100)}% of baseline; peak RSS ${n(f.ingest.peakRssMB)} MB`],
     ["  SQLite floor: the sample's bucket writes alone, messages/s", n(f.ingest.bucketWriteFloor.messagesPerSecond), "", `${n(f.ingest.bucketWriteFloor.writesPerMessage, 2)} upserts per message, ${n(f.ingest.bucketWriteFloor.usPerWrite, 2)} µs each with its share of retention deletes`],
@@ -408,14 +454,6 @@ function print() {
     table.push([`  same value from the row log, per-entity index, p50 µs`, n(r.fromIndexedRowLogP50us, 1), n(r.rawP50us, 1), "no buckets: a feature added after its rows, before a backfill"]);
     table.push([`  same value from the row log, time index only, p50 µs`, n(r.fromRowLogP50us, 1), "", "history past retention with no per-entity index"]);
   }
-  const bytes = new Table({ head: ["aggregation", "1 row", "10 rows", "1000 rows"], style: { head: [], border: [] } });
-  for (const [label, s] of Object.entries(f.bucketBytes)) bytes.push([label, s["1 rows"], s["10 rows"], s["1000 rows"]]);
-  console.log(`agg benchmark: ${ROWS.toLocaleString("en-US")} rows on ${results.machine.cpu} (${results.machine.cores} cores), Node ${results.machine.node}`);
-  console.log(table.toString());
-  console.log("agg serve: load from autocannon on this machine's loopback; the peers' published figures were measured over a network on other hardware.");
-  console.log("bucket state bytes");
-  console.log(bytes.toString());
-  console.log(`results written to ${OUT}`);
 }
 
 await main();
