@@ -1,7 +1,12 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
+import { compressors } from "hyparquet-compressors";
 import type { SpineReader, SpineRecord } from "./read-spine.js";
 
-/** A Parquet spine, one row group at a time: memory is bounded by the largest row group. */
+/**
+ * A Parquet spine, one row group at a time: memory is bounded by the largest row group.
+ * hyparquet reads uncompressed and Snappy pages itself; hyparquet-compressors adds the
+ * other codecs writers use (ZSTD, GZIP, Brotli, LZ4).
+ */
 export function readParquetSpine(path: string): SpineReader {
   const opened = (async () => {
     const file = await asyncBufferFromFile(path);
@@ -13,7 +18,7 @@ export function readParquetSpine(path: string): SpineReader {
     let start = 0;
     for (const group of metadata.row_groups) {
       const end = start + Number(group.num_rows);
-      const rows = await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end });
+      const rows = await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end, compressors });
       for (let i = 0; i < rows.length; i++) {
         const source = rows[i]!;
         // The schema's order, without a prototype (a column "__proto__" is a column like any other).

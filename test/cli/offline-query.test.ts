@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { asyncBufferFromFile, parquetReadObjects, parquetSchema, parquetMetadataAsync } from "hyparquet";
 import { parquetWriteFile } from "hyparquet-writer";
+import { brotliCompressSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/client/index.js";
 import type { AggStore } from "../../src/client/agg-store.js";
@@ -98,6 +99,27 @@ describe("agg offline-query", () => {
       expect(row["user.txn_sum__604800__"]).toBe(served["user.txn_sum__604800__"]);
       expect(row["user.txn_mean__2592000__"]).toBe(served["user.txn_mean__2592000__"]);
       expect(JSON.parse(row["user.txn_sum_by_merchant__2592000__"] as string)).toEqual(served["user.txn_sum_by_merchant__2592000__"]);
+    }
+  });
+
+  it("reads compressed Parquet spines (GZIP, Brotli pages), as writers other than hyparquet make them", async () => {
+    const spine = makeSpine(ws.txns, 40, 21, "u", 5);
+    const columnData = [
+      { name: "user", data: spine.map((r) => r.id), type: "STRING" as const },
+      { name: "when", data: spine.map((r) => new Date(r.at)), type: "TIMESTAMP" as const },
+    ];
+    const codecs = { GZIP: (bytes: Uint8Array) => new Uint8Array(gzipSync(bytes)), BROTLI: (bytes: Uint8Array) => new Uint8Array(brotliCompressSync(bytes)) };
+    for (const codec of ["GZIP", "BROTLI"] as const) {
+      parquetWriteFile({ filename: join(ws.dir, `spine-${codec}.parquet`), columnData, codec, compressors: codecs });
+      const result = run(["--spine", `spine-${codec}.parquet`, "--id-column", "user", "--time-column", "when", "--feature", "user.txn_sum__604800__", "--format", "ndjson"]);
+      expect(result.code, `${codec}: ${result.stderr}`).toBe(0);
+      const rows = result.stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(rows).toHaveLength(40);
+      for (let i = 0; i < rows.length; i++) {
+        const served = (await store.query({ features: ["user.txn_sum__604800__"], ids: [spine[i]!.id], at: spine[i]!.at })).rows[0]!.values;
+        expect(rows[i]!.user).toBe(spine[i]!.id);
+        expect(rows[i]!["user.txn_sum__604800__"]).toBe(served["user.txn_sum__604800__"]);
+      }
     }
   });
 
