@@ -3,7 +3,7 @@ import { retentionCutoff } from "../series/compiled-series.js";
 import { aggregatedValue, matchesFilter } from "../series/row-match.js";
 import { BucketTable, type BucketRecord } from "../store/bucket-table.js";
 import type { Db } from "../store/open-store.js";
-import { parseRow, RowLog } from "../store/row-log.js";
+import { ensureRowKeyIndexes, parseRow, RowLog } from "../store/row-log.js";
 import { advanceMaxEventTime, readSeries, storedLayouts } from "../store/series-registry.js";
 import { claimSize } from "../store/size-state.js";
 import { advanceMaterializedThrough, recordUnfolded } from "../store/unfolded-rows.js";
@@ -79,6 +79,8 @@ export class BatchApplier {
   private version: number | null = null;
   /** Some recorded size over the namespace is not folded into by this run (read by sync). */
   private unfolded = false;
+  private readonly indexedKeys: Set<string>;
+  private readonly onDemandKeys: ReadonlySet<string>;
   /** Buckets of the open transaction to rebuild from the row log when it commits. */
   private readonly recomputes = new RecomputeQueue();
 
@@ -86,11 +88,13 @@ export class BatchApplier {
     private readonly db: Db,
     private readonly namespace: string,
     targets: readonly Target[],
-    /** First group keys the row log has a per-key index on (ensureRowKeyIndexes). */
-    private readonly indexedKeys: ReadonlySet<string> = new Set(),
+    /** First group keys the row log has a per-key index on (ensureRowKeyIndexes), and those to index when a rebuild first needs it (rowKeyFeatures). */
+    rowKeys: { readonly indexed: ReadonlySet<string>; readonly onDemand: ReadonlySet<string> } = { indexed: new Set(), onDemand: new Set() },
     private readonly cacheLimit = CACHE_LIMIT,
     private readonly openLimit = OPEN_LIMIT,
   ) {
+    this.indexedKeys = new Set(rowKeys.indexed);
+    this.onDemandKeys = rowKeys.onDemand;
     this.rowLog = new RowLog(db);
     this.buckets = new BucketTable(db);
     this.slots = targets.map((target) => {
@@ -313,15 +317,20 @@ export class BatchApplier {
         if (slot.touched.length === 0) continue;
         const { bucketMs, layout } = slot.size;
         const cutoff = s.latest === null ? -Infinity : retentionCutoff(s.latest, slot.size);
-        const indexed = s.target.keyed && this.indexedKeys.has(s.target.series.def.groupKeys[0]!);
+        const first = s.target.series.def.groupKeys[0]!;
         const writes: BucketRecord[] = [];
         for (const bucket of slot.touched) {
           const stale = bucket.start + bucketMs <= cutoff;
           // Unknown (never read) counts as maybe stored; a bucket this batch created is not.
           const maybeStored = bucket.stored || !bucket.loaded;
           if (bucket.recompute) {
+            if (s.target.keyed && this.onDemandKeys.has(first) && !this.indexedKeys.has(first)) {
+              // A long bucket is rebuilt by entity: index the row log by this key now (once).
+              ensureRowKeyIndexes(this.db, this.namespace, [first]);
+              this.indexedKeys.add(first);
+            }
             // Rebuilt once when the transaction commits, for all its slices (recompute-buckets.ts).
-            this.recomputes.defer(s, slot, bucket, indexed);
+            this.recomputes.defer(s, slot, bucket, s.target.keyed && this.indexedKeys.has(first));
             continue;
           }
           if (stale) bucket.state = null;

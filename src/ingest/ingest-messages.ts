@@ -94,7 +94,7 @@ export async function ingestMessages(options: IngestOptions): Promise<IngestResu
   ensureRowKeyIndexes(db, ns.name, keys.indexed);
   dropRowKeyIndexes(db, ns.name, keys.unindexed);
   tuneForWrites(db);
-  const applier = new BatchApplier(db, ns.name, affected.targets, keys.indexed, options.cacheLimit, options.openLimit);
+  const applier = new BatchApplier(db, ns.name, affected.targets, { indexed: keys.indexed, onDemand: keys.onDemand }, options.cacheLimit, options.openLimit);
   const counts = { messagesRead: 0, rowsInserted: 0, duplicates: 0, replaced: 0, rejected: 0, skipped: 0, bucketsWritten: 0, bucketsDeleted: 0 };
   const past = { rows: 0, from: Infinity, to: -Infinity };
   const seriesUpdated = new Set<number>();

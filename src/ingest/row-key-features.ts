@@ -9,13 +9,18 @@ const DAY = 86_400_000;
  * ingested row one more insert at a random place of a large B-tree, about as much as
  * logging the row itself, so only reads by entity that may span more than a day of rows
  * get one: a windowed feature without materialization (a query aggregates its whole
- * window from the log), a continuous buffer longer than a day, and a series with buckets
- * longer than a day (a replaced row's bucket is rebuilt from the log), and a series whose
- * buckets miss history (`readingHistory`: queries compute it from the log by entity until a
+ * window from the log), a continuous buffer longer than a day, and a series whose buckets
+ * miss history (`readingHistory`: queries compute it from the log by entity until a
  * backfill fills them). Shorter reads go through the row log's time index and filter.
+ *
+ * A series with buckets longer than a day (an unbounded window's, say) reads by entity
+ * only to rebuild a bucket a replaced row was in: its key is `onDemand`, indexed by the
+ * first such rebuild (BatchApplier) and kept from then on, so a stream without
+ * replacements never pays for it (on the flights bench the index cost 20% of ingest).
  */
-export function rowKeyFeatures(project: Project, namespace: string, series: readonly CompiledSeries[], readingHistory: ReadonlySet<number> = new Set()): { indexed: Set<string>; unindexed: Set<string> } {
+export function rowKeyFeatures(project: Project, namespace: string, series: readonly CompiledSeries[], readingHistory: ReadonlySet<number> = new Set()): { indexed: Set<string>; unindexed: Set<string>; onDemand: Set<string> } {
   const indexed = new Set<string>();
+  const onDemand = new Set<string>();
   const all = new Set<string>();
   for (const feature of project.windowed) {
     if (feature.source !== namespace) continue;
@@ -29,7 +34,9 @@ export function rowKeyFeatures(project: Project, namespace: string, series: read
     const first = s.def.groupKeys[0];
     if (first === undefined) continue;
     all.add(first);
-    if (s.sizes.some((size) => size.bucketMs > DAY) || readingHistory.has(s.id)) indexed.add(first);
+    if (readingHistory.has(s.id)) indexed.add(first);
+    else if (s.sizes.some((size) => size.bucketMs > DAY)) onDemand.add(first);
   }
-  return { indexed, unindexed: new Set([...all].filter((f) => !indexed.has(f))) };
+  for (const f of indexed) onDemand.delete(f);
+  return { indexed, unindexed: new Set([...all].filter((f) => !indexed.has(f) && !onDemand.has(f))), onDemand };
 }
