@@ -1,4 +1,5 @@
 import type { Db } from "../store/open-store.js";
+import { sqliteTransactions } from "../store/sqlite/sqlite-transactions.js";
 import { BucketTable } from "../store/bucket-table.js";
 import { clearOfflineWithin, extendFilled, noteOfflineRange } from "../store/size-state.js";
 import { abandonRefold, advanceMaterializedThrough, beginRefold, continueRefold, finishRefold, type UnfoldedSpan } from "../store/unfolded-rows.js";
@@ -48,6 +49,7 @@ const MAX_PERIOD = 7 * 86_400_000;
  */
 export async function runBackfill(db: Db, plan: readonly PlanItem[], totals: BackfillTotals, options: RunOptions = {}): Promise<void> {
   const table = new BucketTable(db, options.onDamaged);
+  const tx = sqliteTransactions(db);
   tuneForWrites(db);
   let reported = 0;
   const onRows = (count: number): void => {
@@ -65,13 +67,13 @@ export async function runBackfill(db: Db, plan: readonly PlanItem[], totals: Bac
         options.signal?.throwIfAborted();
         const rowsBefore = totals.rows;
         try {
-          totals.buckets += db.transaction(() => {
+          totals.buckets += tx.write(() => {
             const written = replaceChunk(db, table, pass.items, pass.source, from, to, onRows);
             for (const item of pass.items) markFilled(db, item, from, to);
             for (const id of refolding.keys()) stepRefold(db, refolds.get(id)!, id, owner, from);
             options.onCommit?.({ rows: totals.rows, buckets: totals.buckets + written });
             return written;
-          }).immediate();
+          });
         } catch (error) {
           // A chunk that did not commit read nothing that counts.
           totals.rows = rowsBefore;
@@ -84,7 +86,7 @@ export async function runBackfill(db: Db, plan: readonly PlanItem[], totals: Bac
     }
     for (const group of bySeries(plan)) {
       options.signal?.throwIfAborted();
-      db.transaction(() => finishSeries(db, group, refolds.get(group[0]!.series.id), owner)).immediate();
+      tx.write(() => finishSeries(db, group, refolds.get(group[0]!.series.id), owner));
     }
   } catch (error) {
     giveUpRefolds(db, refolds, owner);
@@ -131,9 +133,9 @@ function ownerGone(owner: string): boolean {
 /** A run that stops part way leaves the unfolded record as it was (conservative); best effort. */
 function giveUpRefolds(db: Db, refolds: ReadonlyMap<number, { before: UnfoldedSpan | null }>, owner: string): void {
   try {
-    db.transaction(() => {
+    sqliteTransactions(db).write(() => {
       for (const [id, r] of refolds) if (r.before !== null) abandonRefold(db, id, owner);
-    }).immediate();
+    });
   } catch {
     // The store refused (locked): the record names this process, which a later backfill finds gone.
   }

@@ -4,6 +4,8 @@ import { aggregatedValue, matchesFilter } from "../series/row-match.js";
 import { BucketTable, type BucketRecord } from "../store/bucket-table.js";
 import type { Db } from "../store/open-store.js";
 import { ensureRowKeyIndexes, parseRow, RowLog } from "../store/row-log.js";
+import { sqliteTransactions } from "../store/sqlite/sqlite-transactions.js";
+import type { StoreTransactions } from "../store/store-port.js";
 import { advanceMaxEventTime, readSeries, storedLayouts } from "../store/series-registry.js";
 import { claimSize } from "../store/size-state.js";
 import { advanceMaterializedThrough, recordUnfolded } from "../store/unfolded-rows.js";
@@ -63,19 +65,20 @@ interface Tally {
  * Between batches it remembers which recent buckets exist (SizeCache), so a bucket that
  * cannot exist yet needs no read; the reads that remain are one primary-key lookup per
  * bucket (loadStoredStates). That knowledge is exact only while this connection is the store's only writer,
- * so each batch first asks SQLite whether another connection has committed since
- * (`PRAGMA data_version`, under the write lock); if one has, the cache, the series
+ * so each batch first asks the store whether another connection has committed since
+ * (its change token, under the write lock); if one has, the cache, the series
  * clocks and the recorded layouts are read again, and a size that another process
  * re-filled for another definition is left alone from that batch on.
  */
 export class BatchApplier {
+  private readonly tx: StoreTransactions;
   private readonly rowLog: RowLog;
   private readonly buckets: BucketTable;
   private readonly slots: SeriesSlot[];
   /** What the open transaction did so far; null when none is open. */
   private open: Tally | null = null;
   private readonly stale = new Map<string, NeedsBackfill>();
-  /** `PRAGMA data_version` when the cache was last known to match the store. */
+  /** The store's change token when the cache was last known to match the store. */
   private version: number | null = null;
   /** Some recorded size over the namespace is not folded into by this run (read by sync). */
   private unfolded = false;
@@ -95,6 +98,7 @@ export class BatchApplier {
   ) {
     this.indexedKeys = new Set(rowKeys.indexed);
     this.onDemandKeys = rowKeys.onDemand;
+    this.tx = sqliteTransactions(db);
     this.rowLog = new RowLog(db);
     this.buckets = new BucketTable(db);
     this.slots = targets.map((target) => {
@@ -113,7 +117,7 @@ export class BatchApplier {
   apply(rows: readonly NormalizedRow[]): void {
     try {
       if (this.open === null) {
-        this.db.exec("BEGIN IMMEDIATE");
+        this.tx.begin();
         this.open = { inserted: 0, duplicates: 0, replaced: 0, bucketsWritten: 0, bucketsDeleted: 0, series: new Set(), changed: [], pastRetention: { rows: 0, from: Infinity, to: -Infinity } };
         this.sync();
       }
@@ -145,7 +149,7 @@ export class BatchApplier {
       for (const id of rebuilt.series) done.series.add(id);
       // Sizes over the namespace this run does not fold into do not hold these rows: say so.
       if (this.unfolded) recordUnfolded(this.db, this.namespace, done.changed, this.foldedSizes());
-      this.db.exec("COMMIT");
+      this.tx.commit();
       this.open = null;
       return done;
     } catch (error) {
@@ -159,7 +163,7 @@ export class BatchApplier {
     this.recomputes.clear();
     // The cache may hold changes the store does not have any more.
     this.version = null;
-    if (this.db.inTransaction) this.db.exec("ROLLBACK");
+    this.tx.rollback();
   }
 
   /** Sizes found filled for another definition during the run (besides those known at its start). */
@@ -221,7 +225,7 @@ export class BatchApplier {
    * the cache, the clocks and the layouts say may be stale, so read them again.
    */
   private sync(): void {
-    const version = this.db.pragma("data_version", { simple: true }) as number;
+    const version = this.tx.changeToken();
     if (version === this.version) return;
     this.version = version;
     const layouts = storedLayouts(this.db);

@@ -2,6 +2,7 @@ import type { Project } from "../project/model.js";
 import type { SeriesDef } from "../series/derive.js";
 import type { Db } from "../store/open-store.js";
 import { readSeries } from "../store/series-registry.js";
+import { sqliteTransactions } from "../store/sqlite/sqlite-transactions.js";
 import { readSizeRecords } from "../store/size-state.js";
 import { bindWindows, type BoundGroup } from "./bind-windows.js";
 import { explainValue, type ValueExplain } from "./explain.js";
@@ -39,8 +40,8 @@ export interface PreparedQuery {
 /**
  * Prepares a query for `names` (any SPEC 1.5 form); `run` never reads the clock. Every
  * run reads inside one read transaction and checks there whether another connection has
- * committed since the store's records were last read (`PRAGMA data_version`, which is
- * fixed for the transaction's snapshot); if one has, the series records, size records
+ * committed since the store's records were last read (the store's change token, which
+ * describes the transaction's snapshot); if one has, the series records, size records
  * and materialized-through times are read again from that same snapshot, so a value is
  * never read from buckets that the records of another moment describe.
  *
@@ -49,14 +50,14 @@ export interface PreparedQuery {
 export function prepareQuery(db: Db, project: Project, defs: readonly SeriesDef[], names: readonly string[]): PreparedQuery {
   const targets = selectWindows(names, project);
   const columns = targets.map((t) => t.fqn);
-  const dataVersion = db.prepare("PRAGMA data_version").pluck();
+  const tx = sqliteTransactions(db);
   let version: unknown = null;
   let groups: BoundGroup[] = [];
   // Plans depend on T and the records only: a service asking at the same T again skips planning.
   let plannedAt = NaN;
   let plans: GroupPlan[] = [];
-  const inSnapshot = db.transaction((ids: readonly string[], at: number, explain: boolean) => {
-    const now = dataVersion.get();
+  const inSnapshot = tx.reader((ids: readonly string[], at: number, explain: boolean) => {
+    const now = tx.changeToken();
     if (now !== version) {
       groups = bindWindows(targets, { project, defs, records: readSeries(db, defs), sizes: readSizeRecords(db) });
       version = now;

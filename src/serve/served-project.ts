@@ -4,6 +4,7 @@ import { prepareQuery, type PreparedQuery, type QueryResult } from "../query/pre
 import { selectWindows, type SelectedWindow } from "../query/select-windows.js";
 import { deriveSeries, type SeriesDef } from "../series/derive.js";
 import type { Db } from "../store/open-store.js";
+import { sqliteTransactions } from "../store/sqlite/sqlite-transactions.js";
 import { entityKeyNames } from "./entity-inputs.js";
 import { HttpError } from "./http-error.js";
 
@@ -53,7 +54,7 @@ export function servedProject(db: Db, project: Project, loadedAt: number): Serve
     return query;
   };
   const one = (lookup: Lookup): QueryResult => statement(lookup.columns).run(lookup.ids, lookup.at, { explain: lookup.explain === true });
-  const inOneSnapshot = db.transaction((lookups: readonly Lookup[]) => lookups.map(one));
+  const inOneSnapshot = sqliteTransactions(db).reader((lookups: readonly Lookup[]) => lookups.map(one));
   return {
     project,
     defs,

@@ -2,6 +2,7 @@ import type { Statement } from "better-sqlite3";
 import { bucketChecksum, checksumBytes, checksumMatches, corruptBucket, storedChecksum } from "./bucket-checksum.js";
 import { KEY_COLUMNS, PACKED_STATES } from "./bucket-columns.js";
 import type { Db } from "./open-store.js";
+import type { BucketStore } from "./store-port.js";
 
 /**
  * A bucket record: the state of all of a series' aggregations at one size, for one group
@@ -54,7 +55,7 @@ interface RawBucket {
  * Queries read it through bucket-runs.ts: one entity's buckets are an index range scan
  * from any key position, k0 through the primary key, k1..k3 through their own indexes.
  */
-export class BucketTable {
+export class BucketTable implements BucketStore {
   private readonly getOne;
   private readonly putOne;
   private readonly deleteOne;

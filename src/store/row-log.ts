@@ -1,6 +1,7 @@
 import type { Row } from "../aggregate/types.js";
 import type { Statement } from "better-sqlite3";
 import type { Db } from "./open-store.js";
+import type { RowStore } from "./store-port.js";
 
 /** A logged row: its key, event time (epoch ms) and canonical JSON content. */
 export interface LoggedRow {
@@ -22,7 +23,7 @@ const DUPLICATE: UpsertOutcome = Object.freeze({ kind: "duplicate" });
  * with the same content is a no-op; with other content it replaces the row and reports
  * the previous one so its buckets can be corrected.
  */
-export class RowLog {
+export class RowLog implements RowStore {
   private readonly selectOne;
   private readonly insertOne;
   private readonly replaceOne;

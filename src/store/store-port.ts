@@ -1,0 +1,71 @@
+import type { BucketRecord, StoredRange } from "./bucket-table.js";
+import type { LoggedRow, UpsertOutcome } from "./row-log.js";
+
+/**
+ * The store boundary (SPEC 3): what ingest, backfill and query need from a store, in
+ * batch-shaped calls (a slice of bucket loads or writes per call, never one call per bucket
+ * from the core's loops). SQLite implements it (store/sqlite/ and the tables beside it);
+ * another backend implements the same interfaces and passes the same contract suite
+ * (test/unit/store/store-contract.ts).
+ */
+
+/** Transactions, and how a connection learns that another one committed. */
+export interface StoreTransactions {
+  /**
+   * Runs `fn` in one read snapshot: every read inside sees one committed state. Nested
+   * calls join the open transaction.
+   */
+  read<T>(fn: () => T): T;
+  /** `fn` as a function that runs in one read snapshot each call, made once (for a hot path such as a query). */
+  reader<A extends unknown[], T>(fn: (...args: A) => T): (...args: A) => T;
+  /**
+   * Runs `fn` under the store's write lock, taken before the first read (so a
+   * read-modify-write inside cannot race another writer); commits when `fn` returns,
+   * rolls back when it throws.
+   */
+  write<T>(fn: () => T): T;
+  /**
+   * An open-ended write transaction, for a batch applied in several calls (ingest applies
+   * a transaction's rows slice by slice): `begin` takes the write lock, `commit` or
+   * `rollback` ends it.
+   */
+  begin(): void;
+  commit(): void;
+  /** Rolls back the open transaction, if any. */
+  rollback(): void;
+  readonly inTransaction: boolean;
+  /**
+   * A value that changes whenever another connection commits, and only then: a cache of
+   * what the store holds is valid while it stays the same. Read inside a transaction, it
+   * describes that transaction's snapshot.
+   */
+  changeToken(): number;
+}
+
+/** Bucket states of (series, bucket size, group key, bucket start). */
+export interface BucketStore {
+  /** The stored states among `probes` of one (series, size); calls `found` with each present probe's index. */
+  getMany(seriesId: number, bucketMs: number, probes: readonly { readonly keys: readonly string[]; readonly start: number }[], found: (index: number, state: Uint8Array) => void): void;
+  /** Writes (inserts or replaces) many buckets of one (series, size). */
+  putMany(seriesId: number, bucketMs: number, records: readonly BucketRecord[]): void;
+  /** Deletes one bucket; returns how many were deleted (0 or 1). */
+  delete(seriesId: number, bucketMs: number, keys: readonly string[], start: number): number;
+  /** The buckets of a (series, size) with start in [from, to), packed, with the damaged ones listed. */
+  readRange(seriesId: number, bucketMs: number, keyCount: number, from: number, to: number): StoredRange;
+  /** Deletes a (series, size)'s buckets with start in [from, to); returns how many. */
+  deleteRange(seriesId: number, bucketMs: number, from: number, to: number): number;
+  /** Retention: deletes the buckets that end at or before `cutoff`; returns how many. */
+  deleteEndingBy(seriesId: number, bucketMs: number, cutoff: number): number;
+  /** The newest bucket start of a (series, size), or null when it has none. */
+  newestStart(seriesId: number, bucketMs: number): number | null;
+}
+
+/** The row log: every ingested row by (namespace, primary key), the truth buckets are a cache of. */
+export interface RowStore {
+  /** Logs a row: inserted, a duplicate (same content, nothing changes), or replaced (the previous version reported). */
+  upsert(namespace: string, pk: string, ts: number, data: string): UpsertOutcome;
+  /** Rows with `from <= ts < to`, oldest first (time, then primary key). */
+  range(namespace: string, from: number, to: number): IterableIterator<LoggedRow>;
+  /** How many rows `range` would yield. */
+  count(namespace: string, from: number, to: number): number;
+}
