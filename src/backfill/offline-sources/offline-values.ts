@@ -1,4 +1,4 @@
-import type { NamespaceModel } from "../project/model.js";
+import type { NamespaceModel } from "../../project/model.js";
 
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 

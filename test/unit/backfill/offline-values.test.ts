@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { csvRow, sqliteRow } from "../../../src/backfill/offline-values.js";
+import { csvRow, sqliteRow } from "../../../src/backfill/offline-sources/offline-values.js";
 import type { NamespaceModel } from "../../../src/project/model.js";
 
 const ns = {
