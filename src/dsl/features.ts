@@ -3,7 +3,7 @@ import { featureRef, type AggExpr, type FeatureRef } from "./feature-ref.js";
 import type { Condition, FilterNode } from "./filter.js";
 import { and } from "./filter.js";
 import type { KindValue, Scalar, ScalarKind, ScalarSpec } from "./scalar.js";
-import { closestName } from "../series/fqn.js";
+import { closestName } from "../closest-name.js";
 import { callSite, type Site } from "./site.js";
 import type { Windowed, WindowedSpec } from "./windowed.js";
 

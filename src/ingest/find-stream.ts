@@ -1,6 +1,6 @@
 import { AggError } from "../errors.js";
 import type { Project, StreamModel } from "../project/model.js";
-import { closestName } from "../series/fqn.js";
+import { closestName } from "../closest-name.js";
 
 /** The stream resolver `agg ingest --source NAME` names; a usage error listing the known ones. */
 export function findStream(project: Project, name: string): StreamModel {

@@ -1,6 +1,6 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
-import type { SpineReader, SpineRecord } from "./read-spine.js";
+import type { SpineReader, SpineRecord } from "./spine-reader.js";
 
 /**
  * A Parquet spine, one row group at a time: memory is bounded by the largest row group.

@@ -1,5 +1,5 @@
 import type { Site } from "../dsl/site.js";
-import { closestName } from "../series/fqn.js";
+import { closestName } from "../closest-name.js";
 import { problem, type Problem } from "./problem.js";
 
 /**

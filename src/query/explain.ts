@@ -4,7 +4,7 @@ import { formatInstant } from "../time/instant.js";
 import type { BoundGroup } from "./bind-windows.js";
 import type { PlanMode, WindowPlan } from "./plan-window.js";
 import { formatSpan, type Span } from "./span.js";
-import { subKey } from "./sweep-group.js";
+import { subKey } from "./sub-key.js";
 
 /** What `--explain` shows for one value. Times are epoch ms; the CLI formats them. */
 export interface ValueExplain {

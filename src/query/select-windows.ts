@@ -1,6 +1,7 @@
 import { AggError } from "../errors.js";
 import type { Project, WindowedFeature } from "../project/model.js";
-import { closestName, formatWindowFqn, FqnError, parseFeatureName } from "../series/fqn.js";
+import { closestName } from "../closest-name.js";
+import { formatWindowFqn, FqnError, parseFeatureName } from "../series/fqn.js";
 import { formatDuration } from "../time/duration.js";
 
 /** One window of one feature that a query answers, named by its per-window FQN. */

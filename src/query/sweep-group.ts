@@ -2,6 +2,7 @@ import type { BucketState, Row } from "../aggregate/types.js";
 import { aggregatedValue } from "../series/row-match.js";
 import type { BucketRun } from "../store/bucket-runs.js";
 import type { BoundGroup } from "./bind-windows.js";
+import { subKey } from "./sub-key.js";
 import type { GroupPlan } from "./plan-group.js";
 import type { WindowPlan } from "./plan-window.js";
 
@@ -100,17 +101,4 @@ function stateFor(byKey: Map<string, BucketState>, key: string, group: BoundGrou
   let state = byKey.get(key);
   if (state === undefined) byKey.set(key, (state = group.layout.empty()));
   return state;
-}
-
-/**
- * The group key without the entity's own key: one group-by value as it is, or several
- * joined by "|", a "|" or backslash inside a value escaped by a backslash, so that two
- * different keys never print alike (["a|b", "c"] is `a\|b|c`, ["a", "b|c"] is `a|b\|c`).
- */
-export function subKey(keys: readonly string[], keyIndex: number): string {
-  if (keys.length === 2) return keys[1 - keyIndex]!;
-  return keys
-    .filter((_, i) => i !== keyIndex)
-    .map((part) => part.replace(/[\\|]/g, "\\$&"))
-    .join("|");
 }

@@ -2,39 +2,13 @@ import type { Statement } from "better-sqlite3";
 import { bucketChecksum, checksumBytes, checksumMatches, corruptBucket, storedChecksum } from "./bucket-checksum.js";
 import { KEY_COLUMNS, PACKED_STATES } from "./bucket-columns.js";
 import type { Db } from "./open-store.js";
-import type { BucketStore } from "./store-port.js";
+import type { BucketRecord, BucketStore, StoredRange } from "./store-port.js";
 
-/**
- * A bucket record: the state of all of a series' aggregations at one size, for one group
- * key. Key values are non-empty strings ('' marks an unused key column).
- */
-export interface BucketRecord {
-  /** Group key values in the series' group-key order (1 to 4 of them). */
-  readonly keys: readonly string[];
-  readonly start: number;
-  readonly rows: number;
-  readonly state: Uint8Array;
-}
+export type { BucketRecord, StoredRange } from "./store-port.js";
 
 /** Pads a group key to the four key columns ('' where unused). */
 function padKeys(keys: readonly string[]): [string, string, string, string] {
   return [keys[0] ?? "", keys[1] ?? "", keys[2] ?? "", keys[3] ?? ""];
-}
-
-/**
- * Stored buckets read at once, column by column: bucket i has key `keys[0][i]`,
- * `keys[1][i]`, ..., start `starts[i]`, `rows[i]` rows and state `bytes[offsets[i],
- * offsets[i + 1])` (read with PACKED_STATES: the checksums follow the states).
- */
-export interface StoredRange {
-  readonly count: number;
-  readonly keys: readonly (readonly string[])[];
-  readonly starts: readonly number[];
-  readonly rows: readonly number[];
-  readonly bytes: Uint8Array;
-  readonly offsets: readonly number[];
-  /** Buckets whose state fails its checksum: never equal to anything recomputed. */
-  readonly damaged: ReadonlySet<number>;
 }
 
 const EMPTY_RANGE: StoredRange = Object.freeze({ count: 0, keys: [], starts: [], rows: [], bytes: new Uint8Array(0), offsets: [0], damaged: new Set<number>() });

@@ -1,19 +1,9 @@
 import type { Row } from "../aggregate/types.js";
 import type { Statement } from "better-sqlite3";
 import type { Db } from "./open-store.js";
-import type { RowStore } from "./store-port.js";
+import type { LoggedRow, RowStore, UpsertOutcome } from "./store-port.js";
 
-/** A logged row: its key, event time (epoch ms) and canonical JSON content. */
-export interface LoggedRow {
-  readonly pk: string;
-  readonly ts: number;
-  readonly data: string;
-}
-
-export type UpsertOutcome =
-  | { readonly kind: "inserted" }
-  | { readonly kind: "duplicate" }
-  | { readonly kind: "replaced"; readonly previous: LoggedRow };
+export type { LoggedRow, UpsertOutcome } from "./store-port.js";
 
 const INSERTED: UpsertOutcome = Object.freeze({ kind: "inserted" });
 const DUPLICATE: UpsertOutcome = Object.freeze({ kind: "duplicate" });

@@ -1,5 +1,13 @@
-import type { SeriesDef } from "../series/derive.js";
 import type { Db } from "./open-store.js";
+
+/** What the store records of a series definition (series/derive.ts's SeriesDef has it); the store needs nothing more of the series stage. */
+export interface SeriesIdentity {
+  readonly identity: string;
+  readonly namespace: string;
+  readonly groupKeys: readonly string[];
+  readonly feature: string | null;
+  readonly filterText: string;
+}
 
 /** What the store knows about a series beyond its definition. */
 export interface SeriesRecord {
@@ -23,7 +31,7 @@ interface SeriesRow {
  * Gives every series a stable small id. Known identities keep theirs; new ones get the
  * next id in derivation order. Ids are never reused, so removing a feature renumbers nothing.
  */
-export function registerSeries(db: Db, defs: readonly SeriesDef[], now: number): Map<string, SeriesRecord> {
+export function registerSeries(db: Db, defs: readonly SeriesIdentity[], now: number): Map<string, SeriesRecord> {
   // Look first, insert only what is missing: an INSERT that conflicts still uses up an
   // AUTOINCREMENT id, and commands that add nothing must not burn ids.
   const idOf = db.prepare<[string], { id: number }>("SELECT id FROM series WHERE identity = ?");
@@ -38,7 +46,7 @@ export function registerSeries(db: Db, defs: readonly SeriesDef[], now: number):
 }
 
 /** The records of `defs` that the store knows (read-only). */
-export function readSeries(db: Db, defs: readonly SeriesDef[]): Map<string, SeriesRecord> {
+export function readSeries(db: Db, defs: readonly Pick<SeriesIdentity, "identity">[]): Map<string, SeriesRecord> {
   const select = db.prepare<[string], SeriesRow>("SELECT id, identity, max_event_time, materialized_through, unfolded_from FROM series WHERE identity = ?");
   const out = new Map<string, SeriesRecord>();
   for (const def of defs) {

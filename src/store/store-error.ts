@@ -33,3 +33,15 @@ export function storeError(error: unknown, path: string, kept?: string): unknown
   }
   return error;
 }
+
+/** SQLite errors while ingesting, as store errors; earlier batches are committed, so say so. */
+export function ingestStoreError(error: unknown, path: string): unknown {
+  if (!isSqliteError(error)) return error;
+  const code = (error as { code: string }).code;
+  if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") {
+    return new AggError("store", `the store at ${path} stayed locked by another process`, {
+      hint: "the batches committed before were kept; run the same command again when the other process is done (kept messages are then duplicates), or wait longer with AGG_BUSY_TIMEOUT_MS",
+    });
+  }
+  return storeError(error, path, "the batches committed before were kept");
+}

@@ -1,6 +1,3 @@
-import type { BucketRecord, StoredRange } from "./bucket-table.js";
-import type { LoggedRow, UpsertOutcome } from "./row-log.js";
-
 /**
  * The store boundary (SPEC 3): what ingest, backfill and query need from a store, in
  * batch-shaped calls (a slice of bucket loads or writes per call, never one call per bucket
@@ -69,3 +66,43 @@ export interface RowStore {
   /** How many rows `range` would yield. */
   count(namespace: string, from: number, to: number): number;
 }
+
+/**
+ * A bucket record: the state of all of a series' aggregations at one size, for one group
+ * key. Key values are non-empty strings ('' marks an unused key column).
+ */
+export interface BucketRecord {
+  /** Group key values in the series' group-key order (1 to 4 of them). */
+  readonly keys: readonly string[];
+  readonly start: number;
+  readonly rows: number;
+  readonly state: Uint8Array;
+}
+
+/**
+ * Stored buckets read at once, column by column: bucket i has key `keys[0][i]`,
+ * `keys[1][i]`, ..., start `starts[i]`, `rows[i]` rows and state `bytes[offsets[i],
+ * offsets[i + 1])` (read with PACKED_STATES: the checksums follow the states).
+ */
+export interface StoredRange {
+  readonly count: number;
+  readonly keys: readonly (readonly string[])[];
+  readonly starts: readonly number[];
+  readonly rows: readonly number[];
+  readonly bytes: Uint8Array;
+  readonly offsets: readonly number[];
+  /** Buckets whose state fails its checksum: never equal to anything recomputed. */
+  readonly damaged: ReadonlySet<number>;
+}
+
+/** A logged row: its key, event time (epoch ms) and canonical JSON content. */
+export interface LoggedRow {
+  readonly pk: string;
+  readonly ts: number;
+  readonly data: string;
+}
+
+export type UpsertOutcome =
+  | { readonly kind: "inserted" }
+  | { readonly kind: "duplicate" }
+  | { readonly kind: "replaced"; readonly previous: LoggedRow };

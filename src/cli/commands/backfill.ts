@@ -1,7 +1,7 @@
 import type { RangeRequest } from "../../backfill/plan-backfill.js";
 import { AggError } from "../../errors.js";
 import type { OfflineSourceModel, Project } from "../../project/model.js";
-import { closestName } from "../../series/fqn.js";
+import { closestName } from "../../closest-name.js";
 import type { GlobalOptions } from "../context.js";
 import type { Io } from "../io.js";
 import { exitAfterSignal } from "../exit-after-signal.js";

@@ -8,7 +8,7 @@ import { projectDir, storeOptions, storePath, type GlobalOptions } from "../cont
 import type { Io } from "../io.js";
 import { AggError } from "../../errors.js";
 import type { StoreReport } from "../../store/check-store.js";
-import type { Verified } from "../../store/inspect-store.js";
+import type { Verified } from "../../series/store-checks.js";
 import { formatInstant } from "../../time/instant.js";
 import { plural } from "../plural.js";
 
@@ -55,7 +55,7 @@ export async function checkCommand(io: Io, options: GlobalOptions): Promise<void
 
 /** The (series, size) pairs whose buckets miss history; an unreadable store is worth a warning (without --store). */
 async function needsBackfill(io: Io, options: GlobalOptions, project: Project): Promise<readonly StaleSize[]> {
-  const { probeStaleSizes } = await import("../../store/inspect-store.js");
+  const { probeStaleSizes } = await import("../../series/store-checks.js");
   const probe = probeStaleSizes(storePath(io, options), project, storeOptions(io).busyTimeoutMs);
   if ("stale" in probe) return probe.stale;
   // With --store, the verification reports it as an error; otherwise the project is what check checks.
@@ -64,7 +64,7 @@ async function needsBackfill(io: Io, options: GlobalOptions, project: Project): 
 }
 
 async function verifyStore(io: Io, options: GlobalOptions, project: Project | null): Promise<Verified> {
-  const { verifyStore: verify } = await import("../../store/inspect-store.js");
+  const { verifyStore: verify } = await import("../../series/store-checks.js");
   return verify(storePath(io, options), project, storeOptions(io).busyTimeoutMs);
 }
 

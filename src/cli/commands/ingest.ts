@@ -4,7 +4,7 @@ import { AggError } from "../../errors.js";
 import { inputLimits } from "../../ingest/input-limits.js";
 import type { Interrupted } from "../../ingest/ingest-messages.js";
 import type { IngestProgress, IngestSummary, Rejection } from "../../ingest/ingest-summary.js";
-import { isSqliteError, storeError } from "../../store/store-error.js";
+import { ingestStoreError } from "../../store/store-error.js";
 import type { GlobalOptions } from "../context.js";
 import { exitAfterSignal } from "../exit-after-signal.js";
 import type { Io } from "../io.js";
@@ -86,7 +86,7 @@ export async function ingestCommand(io: Io, options: IngestOptions): Promise<voi
         spinner.text = `${progress.messagesRead.toLocaleString("en-US")} messages (${rate(progress.messagesRead, progress.seconds)}/s)${progress.rejected > 0 ? `, ${progress.rejected} rejected` : ""}`;
       },
     }).catch((error: unknown) => {
-      throw storeFailure(error, session.storePath);
+      throw ingestStoreError(error, session.storePath);
     });
     spinner?.stop();
     stoppedBy = failure === null ? interrupted : null;
@@ -143,18 +143,6 @@ function interruptedText(io: Io, stopped: Interrupted, summary: IngestSummary, i
     `${head}: ${n(summary.messagesRead)} message${summary.messagesRead === 1 ? "" : "s"} read, ${n(stopped.rowsCommitted)} row${stopped.rowsCommitted === 1 ? "" : "s"} committed, ` +
     `through line ${n(stopped.lastCommittedLine)} of ${input}; running the same command again is safe (the committed messages are then duplicates and change nothing)`
   );
-}
-
-/** SQLite errors while ingesting, as store errors; earlier batches are committed, so say so. */
-function storeFailure(error: unknown, path: string): unknown {
-  if (!isSqliteError(error)) return error;
-  const code = (error as { code: string }).code;
-  if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") {
-    return new AggError("store", `the store at ${path} stayed locked by another process`, {
-      hint: "the batches committed before were kept; run the same command again when the other process is done (kept messages are then duplicates), or wait longer with AGG_BUSY_TIMEOUT_MS",
-    });
-  }
-  return storeError(error, path, "the batches committed before were kept");
 }
 
 function parseBatchSize(text: string): number {

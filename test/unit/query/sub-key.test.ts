@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { subKey } from "../../../src/query/sweep-group.js";
+import { subKey } from "../../../src/query/sub-key.js";
 
 describe("subKey (the group-by key a value is listed under)", () => {
   it("is the other key as it is for a two-key series, from either side", () => {

@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import type { Project } from "../project/model.js";
-import { deriveSeries } from "../series/derive.js";
-import { staleSizes, type StaleSize } from "../series/stale-sizes.js";
-import { checkStore, type StoreReport } from "./check-store.js";
-import { openDatabase } from "./open-store.js";
-import { readSeries } from "./series-registry.js";
+import { deriveSeries } from "./derive.js";
+import { staleSizes, type StaleSize } from "./stale-sizes.js";
+import { checkStore, type StoreReport } from "../store/check-store.js";
+import { openDatabase } from "../store/open-store.js";
+import { readSeries } from "../store/series-registry.js";
 
 /**
  * What `agg check` reads of a store without writing to it: the sizes whose buckets miss
