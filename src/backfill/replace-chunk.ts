@@ -1,12 +1,11 @@
 import type { BucketState, Row } from "../aggregate/types.js";
-import { keyTextOf, keyTextOfKeys } from "../ingest/key-text.js";
+import { foldRow, type FoldedStates } from "../series/fold-row.js";
+import { keysOfText, keyTextOfKeys } from "../series/key-text.js";
 import { retentionCutoff } from "../series/compiled-series.js";
-import { aggregatedValue, groupKeyOf, matchesFilter } from "../series/row-match.js";
 import type { BucketRecord, BucketTable } from "../store/bucket-table.js";
 import type { Db } from "../store/open-store.js";
 import { parseRow } from "../store/row-log.js";
 import { advanceMaxEventTime, seriesMaxEventTime } from "../store/series-registry.js";
-import { bucketStart } from "../time/buckets.js";
 import { lowerBound } from "../time/sorted-search.js";
 import type { PlanItem } from "./plan-backfill.js";
 import type { RowSource } from "./row-source.js";
@@ -87,19 +86,9 @@ export function replaceChunk(db: Db, table: BucketTable, items: readonly PlanIte
   for (const part of parts) {
     const { series, size } = part.item;
     const { def, id } = series;
-    const folded = new Map<number, Map<string, Folded>>();
-    for (let i = part.first; i < part.end; i++) {
-      const row = rows[i] as Row;
-      if (!matchesFilter(def.filter, row)) continue;
-      const keyText = keyTextOf(def.groupKeys, row);
-      if (keyText === null) continue;
-      const start = bucketStart(times[i]!, size.bucketMs, def.anchor);
-      let byKey = folded.get(start);
-      if (byKey === undefined) folded.set(start, (byKey = new Map()));
-      let bucket = byKey.get(keyText);
-      if (bucket === undefined) byKey.set(keyText, (bucket = { keys: groupKeyOf(def, row)!, state: size.layout.empty() }));
-      size.layout.add(bucket.state, aggregatedValue(def, row), row);
-    }
+    const folded: FoldedStates<Folded> = new Map();
+    const make = (keyText: string): Folded => ({ keys: keysOfText(keyText, def.groupKeys.length), state: size.layout.empty() });
+    for (let i = part.first; i < part.end; i++) foldRow(folded, def, size, times[i]!, rows[i] as Row, make);
     const clock = clockOf(id);
     const cutoff = clock === null ? -Infinity : retentionCutoff(clock, size);
     // Replace what changed: a bucket recomputed to the bytes it has is left as it is, one

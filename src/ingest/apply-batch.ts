@@ -1,6 +1,7 @@
 import type { Row } from "../aggregate/types.js";
 import { retentionCutoff } from "../series/compiled-series.js";
-import { aggregatedValue, matchesFilter } from "../series/row-match.js";
+import { bucketOf, landingKey } from "../series/fold-row.js";
+import { aggregatedValue } from "../series/row-match.js";
 import { BucketTable, type BucketRecord } from "../store/bucket-table.js";
 import type { Db } from "../store/open-store.js";
 import { ensureRowKeyIndexes, parseRow, RowLog } from "../store/row-log.js";
@@ -9,10 +10,10 @@ import type { StoreTransactions } from "../store/store-port.js";
 import { advanceMaxEventTime, readSeries, storedLayouts } from "../store/series-registry.js";
 import { claimSize } from "../store/size-state.js";
 import { advanceMaterializedThrough, recordUnfolded } from "../store/unfolded-rows.js";
-import { alignDown, bucketStart } from "../time/buckets.js";
+import { alignDown } from "../time/buckets.js";
 import { sizesToUpdate, type NeedsBackfill, type Target } from "./affected-series.js";
 import { SizeCache } from "./bucket-cache.js";
-import { keysOfText, keyTextOf } from "./key-text.js";
+import { keysOfText } from "../series/key-text.js";
 import { loadStoredStates } from "./load-stored-states.js";
 import type { NormalizedRow } from "./normalize-row.js";
 import { RecomputeQueue } from "./recompute-buckets.js";
@@ -260,15 +261,14 @@ export class BatchApplier {
   /** Folds a new row into the series' active sizes; true when retention kept it out of one of them. */
   private fold(s: SeriesSlot, row: Row, ts: number): boolean {
     const def = s.target.series.def;
-    if (!matchesFilter(def.filter, row)) return false;
-    const keyText = keyTextOf(def.groupKeys, row);
+    const keyText = landingKey(def, row);
     if (keyText === null) return false; // logged, but in no bucket of this series
     let past = false;
     const value = aggregatedValue(def, row);
     const latest = s.latest as number;
     for (const slot of s.active) {
       const { bucketMs, layout } = slot.size;
-      const start = bucketStart(ts, bucketMs, def.anchor);
+      const start = bucketOf(def, bucketMs, ts);
       // Past retention: logged, but it creates no bucket (SPEC 3); reported.
       if (start + bucketMs <= retentionCutoff(latest, slot.size)) {
         past = true;
@@ -291,10 +291,10 @@ export class BatchApplier {
   private markRecompute(s: SeriesSlot, row: Row, ts: number): void {
     if (s.active.length === 0) return;
     const def = s.target.series.def;
-    const keyText = keyTextOf(def.groupKeys, row);
-    if (keyText === null || !matchesFilter(def.filter, row)) return;
+    const keyText = landingKey(def, row);
+    if (keyText === null) return;
     for (const slot of s.active) {
-      const start = bucketStart(ts, slot.size.bucketMs, def.anchor);
+      const start = bucketOf(def, slot.size.bucketMs, ts);
       let bucket = slot.cache.get(start, keyText);
       if (bucket === undefined) {
         bucket = slot.cache.openBucket(start, keyText);

@@ -1,6 +1,6 @@
 import type { Row } from "../aggregate/types.js";
 import type { BucketTable } from "../store/bucket-table.js";
-import { keysOfText } from "./key-text.js";
+import { keysOfText } from "../series/key-text.js";
 import type { SeriesSlot } from "./series-slot.js";
 
 /**

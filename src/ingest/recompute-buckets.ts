@@ -1,12 +1,11 @@
 import type { BucketState, Row } from "../aggregate/types.js";
 import { retentionCutoff } from "../series/compiled-series.js";
-import { aggregatedValue, matchesFilter } from "../series/row-match.js";
+import { bucketOf, foldRow, type FoldedStates } from "../series/fold-row.js";
 import type { BucketRecord, BucketTable } from "../store/bucket-table.js";
 import type { Db } from "../store/open-store.js";
 import { parseRow, rowsForKeys, type RowLog } from "../store/row-log.js";
-import { bucketStart } from "../time/buckets.js";
 import type { OpenBucket } from "./bucket-cache.js";
-import { keysOfText, keyTextOf } from "./key-text.js";
+import { keysOfText } from "../series/key-text.js";
 import type { SeriesSlot, SizeSlot } from "./series-slot.js";
 
 /** The buckets of one (series, size) a transaction marked for recompute, by start and key text. */
@@ -82,7 +81,7 @@ export class RecomputeQueue {
       const writes: BucketRecord[] = [];
       for (const [start, keys] of d.starts) {
         for (const bucket of keys.values()) {
-          const state = rebuilt.get(start)?.get(bucket.keyText);
+          const state = rebuilt.get(start)?.get(bucket.keyText)?.state;
           if (state === undefined) {
             deleted += drop(buckets, d, bucket, series);
             continue;
@@ -108,7 +107,7 @@ function drop(buckets: BucketTable, d: Deferred, bucket: OpenBucket, series: Set
   return gone;
 }
 
-type States = Map<number, Map<string, BucketState>>;
+type States = FoldedStates<{ readonly state: BucketState }>;
 
 /**
  * The states of the deferred buckets, rebuilt from the row log, per start and key text;
@@ -144,21 +143,12 @@ function rebuild(db: Db, rowLog: RowLog, namespace: string, list: readonly Defer
 function give(ts: number, data: string, list: readonly Deferred[], out: Map<Deferred, States>): void {
   let row: Row | undefined;
   for (const d of list) {
-    const { bucketMs, layout } = d.slot.size;
+    const { size } = d.slot;
     const def = d.series.target.series.def;
-    const start = bucketStart(ts, bucketMs, def.anchor);
-    const keys = d.starts.get(start);
+    const keys = d.starts.get(bucketOf(def, size.bucketMs, ts));
     if (keys === undefined) continue;
     row ??= parseRow(data);
-    if (!matchesFilter(def.filter, row)) continue;
-    const keyText = keyTextOf(def.groupKeys, row);
-    if (keyText === null || !keys.has(keyText)) continue;
-    const states = out.get(d)!;
-    let byKey = states.get(start);
-    if (byKey === undefined) states.set(start, (byKey = new Map()));
-    let state = byKey.get(keyText);
-    if (state === undefined) byKey.set(keyText, (state = layout.empty()));
-    layout.add(state, aggregatedValue(def, row), row);
+    foldRow(out.get(d)!, def, size, ts, row, () => ({ state: size.layout.empty() }), (_, keyText) => keys.has(keyText));
   }
 }
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { keysOfText, keyTextOf, keyTextOfKeys } from "../../../src/ingest/key-text.js";
+import { keysOfText, keyTextOf, keyTextOfKeys } from "../../../src/series/key-text.js";
 
 const key = fc.string({ minLength: 1, maxLength: 12, unit: fc.constantFrom("a", "1", ":", "|", "é", " ") });
 
