@@ -2,7 +2,7 @@
 // `npm run bench`: measures agg against side-by-side baselines on a deterministic data set
 // and writes bench-results.json. Timings live here, never in `npm test`.
 //
-//   node scripts/bench.js [--rows N] [--spine-rows N] [--out FILE] [--work DIR] [--keep]
+//   node scripts/bench.js [--rows N] [--spine-rows N] [--broker-messages N] [--out FILE] [--work DIR] [--keep]
 import { spawnSync } from "node:child_process";
 import { copyFileSync, cpSync, createReadStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync, createWriteStream } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -13,6 +13,7 @@ import Database from "better-sqlite3";
 import Table from "cli-table3";
 import { offlineFigures } from "./bench-offline.js";
 import { serveFigures, serveRows } from "./bench-serve.js";
+import { brokerFigures } from "./bench-brokers.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -22,6 +23,7 @@ const flag = (name, fallback) => {
 };
 const ROWS = Number(flag("--rows", "1000000"));
 const SPINE_ROWS = Number(flag("--spine-rows", String(ROWS)));
+const BROKER_MESSAGES = Number(flag("--broker-messages", String(Math.min(ROWS, 100_000))));
 const OUT = resolve(flag("--out", join(repo, "bench-results.json")));
 const work = resolve(flag("--work", join(repo, "bench-data")));
 const DAY = 86_400_000;
@@ -200,6 +202,9 @@ async function main() {
     bucketWriteFloor: floor,
     summary,
   };
+
+  log("1b. ingest --follow from brokers");
+  results.figures.brokers = await brokerFigures({ work, file, messages: BROKER_MESSAGES, log });
 
   log("2. backfill");
   const store = join(work, ".agg", "store.db");
@@ -390,6 +395,10 @@ function print() {
   const table = new Table({ head: ["measure", "agg", "baseline", "ratio / note"], style: { head: [], border: [] } });
   table.push(
     ["ingest, messages/s", n(f.ingest.messagesPerSecond), n(f.ingest.baselinePerSecond), `${n(f.ingest.ratio * 100)}% of baseline; peak RSS ${n(f.ingest.peakRssMB)} MB`],
+    ...["redis", "pubsub"].map((b) => {
+      const r = f.brokers[b];
+      return [`  ingest --follow from ${b === "redis" ? "a Redis stream" : "Pub/Sub (emulator)"}, messages/s`, r.skipped ? "skipped" : n(r.messagesPerSecond), "", r.skipped ?? `${n(r.messages)} messages in ${n(r.seconds, 1)} s, process start included`];
+    }),
     ["  SQLite floor: the sample's bucket writes alone, messages/s", n(f.ingest.bucketWriteFloor.messagesPerSecond), "", `${n(f.ingest.bucketWriteFloor.writesPerMessage, 2)} upserts per message, ${n(f.ingest.bucketWriteFloor.usPerWrite, 2)} µs each with its share of retention deletes`],
     ["backfill (all series), rows/s", n(f.backfill.rowsPerSecond), n(f.backfill.baselinePerSecond), `${n(f.backfill.ratio, 2)}x the one-series SQL time`],
     ["query, 1 entity x all windows, p50 / p99 µs", `${n(f.query.singleEntityAllWindows.p50us, 1)} / ${n(f.query.singleEntityAllWindows.p99us, 1)}`, "", `${f.query.singleEntityAllWindows.windows} windows`],
