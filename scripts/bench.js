@@ -2,8 +2,8 @@
 // `npm run bench`: measures agg against side-by-side baselines on a deterministic data set
 // and writes bench-results.json. Timings live here, never in `npm test`.
 //
-//   node scripts/bench.js [--rows N] [--spine-rows N] [--flights-rows N] [--flights-profile]
-//                         [--only flights] [--out FILE] [--work DIR] [--keep]
+//   node scripts/bench.js [--rows N] [--spine-rows N] [--broker-messages N] [--flights-rows N]
+//                         [--flights-profile] [--only flights] [--out FILE] [--work DIR] [--keep]
 import { spawnSync } from "node:child_process";
 import { copyFileSync, cpSync, createReadStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync, createWriteStream } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -15,6 +15,7 @@ import Table from "cli-table3";
 import { flightsFigures, flightsRows, profileLines } from "./bench-flights.js";
 import { offlineFigures } from "./bench-offline.js";
 import { serveFigures, serveRows } from "./bench-serve.js";
+import { brokerFigures } from "./bench-brokers.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -24,6 +25,7 @@ const flag = (name, fallback) => {
 };
 const ROWS = Number(flag("--rows", "1000000"));
 const SPINE_ROWS = Number(flag("--spine-rows", String(ROWS)));
+const BROKER_MESSAGES = Number(flag("--broker-messages", String(Math.min(ROWS, 100_000))));
 const OUT = resolve(flag("--out", join(repo, "bench-results.json")));
 const work = resolve(flag("--work", join(repo, "bench-data")));
 const FLIGHTS_ROWS = Number(flag("--flights-rows", "1000000"));
@@ -222,6 +224,9 @@ async function sampleFigures() {
     bucketWriteFloor: floor,
     summary,
   };
+
+  log("1b. ingest --follow from brokers");
+  results.figures.brokers = await brokerFigures({ work, file, messages: BROKER_MESSAGES, log });
 
   log("2. backfill");
   const store = join(work, ".agg", "store.db");
@@ -436,6 +441,10 @@ function ratioTable(f, n) {
 function sampleRows(table, f, n) {
   table.push(
     ["ingest, messages/s", n(f.ingest.messagesPerSecond), n(f.ingest.baselinePerSecond), `${n(f.ingest.ratio * 100)}% of baseline; peak RSS ${n(f.ingest.peakRssMB)} MB`],
+    ...["redis", "pubsub"].map((b) => {
+      const r = f.brokers[b];
+      return [`  ingest --follow from ${b === "redis" ? "a Redis stream" : "Pub/Sub (emulator)"}, messages/s`, r.skipped ? "skipped" : n(r.messagesPerSecond), "", r.skipped ?? `${n(r.messages)} messages in ${n(r.seconds, 1)} s, process start included`];
+    }),
     ["  SQLite floor: the sample's bucket writes alone, messages/s", n(f.ingest.bucketWriteFloor.messagesPerSecond), "", `${n(f.ingest.bucketWriteFloor.writesPerMessage, 2)} upserts per message, ${n(f.ingest.bucketWriteFloor.usPerWrite, 2)} µs each with its share of retention deletes`],
     ["backfill (all series), rows/s", n(f.backfill.rowsPerSecond), n(f.backfill.baselinePerSecond), `${n(f.backfill.ratio, 2)}x the one-series SQL time`],
     ["query, 1 entity x all windows, p50 / p99 µs", `${n(f.query.singleEntityAllWindows.p50us, 1)} / ${n(f.query.singleEntityAllWindows.p99us, 1)}`, "", `${f.query.singleEntityAllWindows.windows} windows`],

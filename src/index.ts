@@ -14,6 +14,8 @@ export { windowed, groupByWindowed } from "./dsl/windowed.js";
 export type { Windowed, WindowedOptions, GroupByWindowedOptions, Materialization, Window } from "./dsl/windowed.js";
 export { stream } from "./dsl/stream.js";
 export type { Stream, StreamOptions } from "./dsl/stream.js";
+export { redisStream, pubSub } from "./dsl/broker-sources.js";
+export type { BrokerSource, RedisStreamOptions, PubSubOptions } from "./dsl/broker-sources.js";
 export { offlineSource } from "./dsl/offline-source.js";
 export type { OfflineSource, OfflineSourceOptions } from "./dsl/offline-source.js";
 export type { StandardSchemaV1 } from "./dsl/standard-schema.js";

@@ -78,8 +78,9 @@ export function buildProgram(io: Io): Command {
     .addOption(new Option("--on-error <mode>", "stop at the first bad message, or skip bad ones").choices(["fail", "skip"] as const).default("fail" as const))
     .option("--dead-letter <file>", "write each rejected message with its reason to this file (NDJSON)")
     .option("--batch-size <n>", "messages per transaction (a batch also commits 1 s after it starts)", "50000")
+    .option("--follow", "consume the source's broker (redisStream / pubSub) until SIGINT or SIGTERM, acknowledging each batch after it commits")
     .option("--json", "print the summary as JSON on stdout")
-    .addHelpText("after", "\nExamples:\n  agg ingest --source transactions --file events.ndjson\n  cat events.csv | agg ingest --source transactions --format csv --on-error skip --dead-letter rejected.ndjson")
+    .addHelpText("after", "\nExamples:\n  agg ingest --source transactions --file events.ndjson\n  cat events.csv | agg ingest --source transactions --format csv --on-error skip --dead-letter rejected.ndjson\n  agg ingest --source payments --follow --on-error skip --dead-letter rejected.ndjson")
     .action(async (opts, command) => (await import("./commands/ingest.js")).ingestCommand(io, { ...globals(command), ...opts }));
 
   program

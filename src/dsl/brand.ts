@@ -12,3 +12,4 @@ export const OFFLINE_SOURCE = Symbol.for("agg.offlineSource");
 export function hasBrand(value: unknown, brand: symbol): boolean {
   return typeof value === "object" && value !== null && brand in value;
 }
+export const BROKER_SOURCE = Symbol.for("agg.brokerSource");

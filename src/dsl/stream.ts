@@ -1,12 +1,18 @@
-import { NAMESPACE, STREAM } from "./brand.js";
+import { BROKER_SOURCE, NAMESPACE, STREAM, hasBrand } from "./brand.js";
+import type { BrokerSource, BrokerSourceSpec } from "./broker-sources.js";
 import type { AnyNamespace, RowOf } from "./features.js";
 import { callSite, type Site } from "./site.js";
 import { unknownKeys } from "./unknown-keys.js";
 import type { InferOutput, StandardSchemaV1 } from "./standard-schema.js";
 
 export interface StreamOptions<S extends StandardSchemaV1, NS extends AnyNamespace> {
-  /** The name `agg ingest --source` uses. */
-  readonly source: string;
+  /**
+   * The name `agg ingest --source` uses (messages then come from a file or stdin), or a
+   * declared broker, `redisStream({ ... })` or `pubSub({ ... })`, read by `agg ingest --follow`.
+   */
+  readonly source: string | BrokerSource;
+  /** Turns a broker message's bytes into what `message` validates (default: the bytes as UTF-8 JSON). */
+  readonly parse?: (bytes: Uint8Array) => unknown;
   /** Validates each message (a zod schema, or any Standard Schema). */
   readonly message: S;
   /** The namespace the rows belong to. */
@@ -18,11 +24,15 @@ export interface StreamOptions<S extends StandardSchemaV1, NS extends AnyNamespa
 }
 
 /** The options stream() takes. */
-export const STREAM_KEYS: readonly string[] = ["source", "message", "output", "resolve", "updatesMaterializedAggregations"];
+export const STREAM_KEYS: readonly string[] = ["source", "parse", "message", "output", "resolve", "updatesMaterializedAggregations"];
 
 /** The plain data behind a stream resolver. */
 export interface StreamSpec {
+  /** The source's name: `source` itself, or the declared broker's `name`. */
   readonly source: string;
+  /** The declared broker, when `source` was one; null for a name (file or stdin). */
+  readonly broker: BrokerSourceSpec | null;
+  readonly parse: ((bytes: Uint8Array) => unknown) | null;
   readonly message: StandardSchemaV1;
   readonly output: string;
   readonly resolve: (message: unknown) => Record<string, unknown> | null;
@@ -47,8 +57,11 @@ export interface Stream {
  * });
  */
 export function stream<S extends StandardSchemaV1, NS extends AnyNamespace>(options: StreamOptions<S, NS>): Stream {
+  const broker = hasBrand(options.source, BROKER_SOURCE) ? (options.source as BrokerSource)[BROKER_SOURCE] : null;
   const spec: StreamSpec = Object.freeze({
-    source: options.source,
+    source: broker === null ? (options.source as string) : (broker.name as string),
+    broker,
+    parse: options.parse ?? null,
     message: options.message,
     output: options.output?.[NAMESPACE]?.name,
     resolve: options.resolve as StreamSpec["resolve"],

@@ -48,6 +48,13 @@ export interface IngestOptions {
    * string, is reported as it is (the CLI passes the signal's name).
    */
   readonly signal?: AbortSignal;
+  /**
+   * Called after each commit with the line of the last message the store now accounts
+   * for: its row committed, or it was skipped, or rejected and given to `onReject`, as was
+   * every message before it. A broker source acknowledges through it. With it set, a run
+   * of skipped or rejected messages is settled after `maxBatchDelayMs` too.
+   */
+  readonly onCommitted?: (throughLine: number) => void;
 }
 
 export interface IngestResult {
@@ -105,6 +112,9 @@ export async function ingestMessages(options: IngestOptions): Promise<IngestResu
   // The line of the last message read, and of the last one read when a transaction committed.
   let lastLine: number | null = null;
   let committedLine: number | null = null;
+  // The line of the last message fully handled, and the last one passed to onCommitted.
+  let handled: number | null = null;
+  let settled: number | null = null;
   let failure: Rejection | null = null;
   let timer: NodeJS.Timeout | undefined;
   let timerError: unknown;
@@ -116,10 +126,16 @@ export async function ingestMessages(options: IngestOptions): Promise<IngestResu
     applier.apply(rows);
   };
 
+  const settle = () => {
+    if (handled === null || handled === settled) return;
+    settled = handled;
+    options.onCommitted?.(handled);
+  };
+
   const commit = () => {
     clearTimeout(timer);
     timer = undefined;
-    if (open === 0) return;
+    if (open === 0) return settle();
     open = 0;
     applyPending();
     const result = applier.commit();
@@ -134,6 +150,7 @@ export async function ingestMessages(options: IngestOptions): Promise<IngestResu
     past.to = Math.max(past.to, result.pastRetention.to);
     for (const id of result.series) seriesUpdated.add(id);
     progress();
+    settle();
   };
 
   // Runs between two messages (JavaScript is single-threaded), so no row is half applied.
@@ -167,7 +184,7 @@ export async function ingestMessages(options: IngestOptions): Promise<IngestResu
       }
       if (prepared.kind === "row") {
         pending.push(prepared.row);
-        if (++open === 1 && options.maxBatchDelayMs !== undefined) timer = setTimeout(commitLater, options.maxBatchDelayMs);
+        if (++open === 1 && timer === undefined && options.maxBatchDelayMs !== undefined) timer = setTimeout(commitLater, options.maxBatchDelayMs);
       } else if (prepared.kind === "skip") counts.skipped++;
       else {
         counts.rejected++;
@@ -178,6 +195,8 @@ export async function ingestMessages(options: IngestOptions): Promise<IngestResu
           break;
         }
       }
+      handled = message.line;
+      if (timer === undefined && options.onCommitted !== undefined && options.maxBatchDelayMs !== undefined) timer = setTimeout(commitLater, options.maxBatchDelayMs);
       if (open >= options.batchSize) commit();
       else if (pending.length >= SLICE) applyPending();
       else if (counts.messagesRead % 256 === 0) progress();

@@ -3,6 +3,7 @@ import { STREAM_KEYS, type StreamSpec } from "../dsl/stream.js";
 import type { NamespaceModel, OfflineSourceModel, StreamModel } from "./model.js";
 import { formatSite, problem, type Problem } from "./problem.js";
 import { reportUnknownOptions } from "./unknown-options.js";
+import { validateBrokerSource } from "./validate-broker-source.js";
 
 /** Stream resolvers by source name. */
 export function validateStreams(declared: readonly { spec: StreamSpec; file: string }[], namespaces: ReadonlyMap<string, NamespaceModel>, problems: Problem[], base: string): Map<string, StreamModel> {
@@ -15,6 +16,8 @@ export function validateStreams(declared: readonly { spec: StreamSpec; file: str
     else if (streams.has(spec.source)) problems.push(problem("duplicate-name", `${subject} is declared twice (also at ${formatSite(streams.get(spec.source)!.site, base)})`, site, { hint: "source names must be unique; rename one" }));
     if (typeof spec.message?.["~standard"]?.validate !== "function") problems.push(problem("bad-stream", `${subject}: message is not a schema`, site, { hint: "pass a zod schema (or any Standard Schema), e.g. message: z.object({ ... })" }));
     if (typeof spec.resolve !== "function") problems.push(problem("bad-stream", `${subject}: resolve is not a function`, site, { hint: "write resolve: (m) => ({ ...row }) " }));
+    if (spec.broker !== null) validateBrokerSource(spec.broker, spec.broker.site ?? site, problems);
+    if (spec.parse !== null && typeof spec.parse !== "function") problems.push(problem("bad-stream", `${subject}: parse is not a function`, site, { hint: "write parse: (bytes) => JSON.parse(new TextDecoder().decode(bytes)), or leave it out for JSON" }));
     reportUnknownOptions(spec.unknownOptions ?? [], STREAM_KEYS, subject, site, subject, problems);
     const output = namespaces.get(spec.output);
     if (output === undefined) problems.push(problem("unknown-reference", `${subject}: output is not an exported namespace`, site, { hint: "export the namespace and pass it as output" }));

@@ -44,6 +44,8 @@ export async function checkCommand(io: Io, options: GlobalOptions): Promise<void
     for (const m of missing) {
       io.err(`${io.color.yellow("warning")} ${m.where}: offline source "${m.source}" reads ${m.path}, which does not exist\n  ${io.color.dim("hint:")} create it, or fix the path (relative to the feature project folder); \`agg backfill --source ${m.source}\` fails until then`);
     }
+    const { secretsInDeclarations } = await import("../../project/broker-secrets.js");
+    for (const secret of secretsInDeclarations(project)) io.err(`${io.color.yellow("warning")} ${secret.where}: ${secret.message}\n  ${io.color.dim("hint:")} ${secret.hint}`);
     for (const s of stale) {
       const which = s.seriesId === null ? `a new series (bucket ${formatDuration(s.bucketMs)}, ${s.features.join(", ")})` : `series ${s.seriesId} (bucket ${formatDuration(s.bucketMs)}, ${s.features.join(", ")})`;
       io.err(`${io.color.yellow("warning")} ${which} needs a backfill: ${staleReasonText(s)}; queries read those values from the row log until then\n  ${io.color.dim("hint:")} run \`agg backfill --feature ${s.features[0]}\``);

@@ -19,15 +19,18 @@ export interface IngestOptions extends GlobalOptions {
   onError?: "fail" | "skip";
   deadLetter?: string;
   batchSize?: string;
+  /** Consume the source's declared broker until SIGINT/SIGTERM (ingest-follow.ts). */
+  follow?: boolean;
 }
 
 /** Rejections printed on stderr in skip mode; the dead-letter file holds them all. */
-const SHOWN_REJECTIONS = 10;
+export const SHOWN_REJECTIONS = 10;
 /** Messages per transaction when --batch-size is not given (program.ts shows the same in --help). */
-const DEFAULT_BATCH_SIZE = "50000";
+export const DEFAULT_BATCH_SIZE = "50000";
 
 /** `agg ingest`: messages through a stream resolver into the row log and the buckets. */
 export async function ingestCommand(io: Io, options: IngestOptions): Promise<void> {
+  if (options.follow === true) return (await import("./ingest-follow.js")).ingestFollowCommand(io, options);
   const batchSize = parseBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE);
   const limits = inputLimits(io.env);
   const onError = options.onError ?? "fail";
@@ -145,7 +148,7 @@ function interruptedText(io: Io, stopped: Interrupted, summary: IngestSummary, i
   );
 }
 
-function parseBatchSize(text: string): number {
+export function parseBatchSize(text: string): number {
   const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
   if (!(n >= 1 && n <= 1_000_000)) throw new AggError("usage", `invalid --batch-size "${text}"`, { hint: `write a whole number of messages per transaction between 1 and 1000000 (default ${DEFAULT_BATCH_SIZE})` });
   return n;
@@ -181,7 +184,7 @@ function openDeadLetter(io: Io, file: string) {
   };
 }
 
-function renderSummary(io: Io, s: IngestSummary): string {
+export function renderSummary(io: Io, s: IngestSummary): string {
   const n = (x: number) => x.toLocaleString("en-US");
   const lines = [
     `${io.color.bold(`ingest ${s.source}:`)} ${plural(s.messagesRead, "message")} read in ${s.seconds.toFixed(2)}s (${rate(s.messagesRead, s.seconds)}/s)`,
@@ -198,7 +201,7 @@ function renderSummary(io: Io, s: IngestSummary): string {
 }
 
 /** The summary as `--json` prints it: times as ISO-8601, like every other JSON output. */
-function summaryJson(s: IngestSummary) {
+export function summaryJson(s: IngestSummary) {
   const old = s.olderThanRetention;
   return { ...s, olderThanRetention: old === null ? null : { rows: old.rows, from: formatInstant(old.from), to: formatInstant(old.to) } };
 }
@@ -208,6 +211,6 @@ function kept(count: number): string {
   return count === 1 ? "the message before it was kept" : `the ${count.toLocaleString("en-US")} messages before it were kept`;
 }
 
-function rate(count: number, seconds: number): string {
+export function rate(count: number, seconds: number): string {
   return seconds > 0 ? Math.round(count / seconds).toLocaleString("en-US") : "-";
 }
