@@ -4,7 +4,7 @@ import { clearOfflineWithin, extendFilled, noteOfflineRange } from "../store/siz
 import { abandonRefold, advanceMaterializedThrough, beginRefold, continueRefold, finishRefold, type UnfoldedSpan } from "../store/unfolded-rows.js";
 import { processStart, processState } from "./process-alive.js";
 import { tuneForWrites } from "../store/tune-for-writes.js";
-import { alignDown, alignUp } from "../time/buckets.js";
+import { bucketGrid, gridOf, type BucketGrid } from "../time/bucket-grid.js";
 import type { PlanItem } from "./plan-backfill.js";
 import { replaceChunk } from "./replace-chunk.js";
 import { ROW_LOG, type RowSource } from "./row-source.js";
@@ -156,11 +156,13 @@ function markFilled(db: Db, item: PlanItem, from: number, to: number): void {
   else clearOfflineWithin(db, item.series.id, item.size.bucketMs, lower, range.upper);
 }
 
-/** Items of one source whose sizes share a grid of chunk boundaries: `period` apart from `anchor`. */
+/** Items of one source whose sizes share a grid of chunk boundaries: `period` apart from `anchor`, or one zone's calendar. */
 interface Pass {
   readonly source: RowSource;
   readonly anchor: number;
   period: number;
+  /** The chunk boundaries: every item's bucket boundaries are among them. */
+  grid: BucketGrid;
   readonly items: PlanItem[];
   /** The items' ranges together, aligned to the period. */
   range: { lower: number; upper: number };
@@ -171,7 +173,8 @@ interface Pass {
 /**
  * Groups items into passes: same source and anchor, and a common period (the least
  * common multiple of their sizes) of at most MAX_PERIOD, or one size dividing the other.
- * Epoch-anchored 10m, 1h and 1d buckets make one pass with a one-day grid.
+ * Epoch-anchored 10m, 1h and 1d buckets make one pass with a one-day grid. Sizes on a
+ * zone's calendar (whose days are not all one length) share a pass only with the same grid.
  */
 export function passes(items: readonly PlanItem[]): Pass[] {
   const out: Pass[] = [];
@@ -179,22 +182,28 @@ export function passes(items: readonly PlanItem[]): Pass[] {
     const range = item.range!;
     const anchor = item.series.def.anchor;
     const size = item.size.bucketMs;
+    const grid = gridOf(item.series.def, size);
     const pass = out.find((p) => {
-      if (p.source !== item.source || p.anchor !== anchor) return false;
+      if (p.source !== item.source) return false;
+      if (grid.zone !== null || p.grid.zone !== null) return p.grid.key === grid.key;
+      if (p.anchor !== anchor) return false;
       const period = lcm(p.period, size);
       return period <= MAX_PERIOD || period === Math.max(p.period, size);
     });
     if (pass === undefined) {
-      out.push({ source: item.source, anchor, period: size, items: [item], range: { ...range }, rows: item.rows, size: { bucketMs: size } });
+      out.push({ source: item.source, anchor, period: size, grid, items: [item], range: { ...range }, rows: item.rows, size: { bucketMs: size } });
       continue;
     }
     pass.items.push(item);
-    pass.period = lcm(pass.period, size);
-    pass.size.bucketMs = pass.period;
+    if (grid.zone === null) {
+      pass.period = lcm(pass.period, size);
+      pass.size.bucketMs = pass.period;
+      pass.grid = bucketGrid(pass.period, anchor);
+    }
     pass.range = { lower: Math.min(pass.range.lower, range.lower), upper: Math.max(pass.range.upper, range.upper) };
     pass.rows = Math.max(pass.rows, item.rows);
   }
-  for (const pass of out) pass.range = { lower: alignDown(pass.range.lower, pass.period, pass.anchor), upper: alignUp(pass.range.upper, pass.period, pass.anchor) };
+  for (const pass of out) pass.range = { lower: pass.grid.alignDown(pass.range.lower), upper: pass.grid.alignUp(pass.range.upper) };
   return out;
 }
 
@@ -215,14 +224,29 @@ function finishSeries(db: Db, group: readonly PlanItem[], refold: { before: Unfo
 }
 
 /** Bucket-aligned `[from, to)` chunks of an item's (or a pass's) range, newest first. */
-export function chunks(item: { readonly range: PlanItem["range"]; readonly rows: number; readonly size: { readonly bucketMs: number } }, chunkRows: number): Array<[number, number]> {
+export function chunks(
+  item: { readonly range: PlanItem["range"]; readonly rows: number; readonly size: { readonly bucketMs: number }; readonly grid?: BucketGrid },
+  chunkRows: number,
+): Array<[number, number]> {
   if (item.range === null) return [];
+  if (item.grid !== undefined && item.grid.zone !== null) return calendarChunks(item.range, item.rows, item.grid, chunkRows);
   const { lower, upper } = item.range;
   const size = item.size.bucketMs;
   const buckets = (upper - lower) / size;
   const perChunk = item.rows <= chunkRows ? buckets : Math.max(1, Math.floor((buckets * chunkRows) / item.rows));
   const out: Array<[number, number]> = [];
   for (let to = upper; to > lower; to -= perChunk * size) out.push([Math.max(lower, to - perChunk * size), to]);
+  return out;
+}
+
+/** chunks() on a calendar grid: the same share of buckets per chunk, stepping bucket by bucket (days differ in length). */
+function calendarChunks(range: { readonly lower: number; readonly upper: number }, rows: number, grid: BucketGrid, chunkRows: number): Array<[number, number]> {
+  const bounds = [range.lower];
+  for (let t = range.lower; t < range.upper; ) bounds.push((t = grid.end(t)));
+  const buckets = bounds.length - 1;
+  const perChunk = rows <= chunkRows ? buckets : Math.max(1, Math.floor((buckets * chunkRows) / rows));
+  const out: Array<[number, number]> = [];
+  for (let i = buckets; i > 0; i -= perChunk) out.push([bounds[Math.max(0, i - perChunk)]!, bounds[i]!]);
   return out;
 }
 

@@ -7,7 +7,6 @@ import { parseRow, RowLog } from "../store/row-log.js";
 import { advanceMaxEventTime, readSeries, storedLayouts } from "../store/series-registry.js";
 import { claimSize } from "../store/size-state.js";
 import { advanceMaterializedThrough, recordUnfolded } from "../store/unfolded-rows.js";
-import { alignDown, bucketStart } from "../time/buckets.js";
 import { sizesToUpdate, type NeedsBackfill, type Target } from "./affected-series.js";
 import { SizeCache } from "./bucket-cache.js";
 import { keysOfText, keyTextOf } from "./key-text.js";
@@ -217,7 +216,7 @@ export class BatchApplier {
       s.clock = records.get(def.identity)?.maxEventTime ?? null;
       for (const slot of s.active) {
         // A size nothing recorded yet (the CLI's session claims them first): from here on this run keeps it current.
-        if (!layouts.has(`${id}:${slot.size.bucketMs}`)) claimSize(this.db, { seriesId: id, namespace: def.namespace, anchor: def.anchor, ...slot.size }, undefined, s.clock);
+        if (!layouts.has(`${id}:${slot.size.bucketMs}`)) claimSize(this.db, { seriesId: id, namespace: def.namespace, anchor: def.anchor, calendar: def.calendar, ...slot.size }, undefined, s.clock);
       }
       for (const slot of s.sizes) {
         slot.cache.reset(this.buckets.newestStart(id, slot.size.bucketMs));
@@ -243,10 +242,10 @@ export class BatchApplier {
     const value = aggregatedValue(def, row);
     const latest = s.latest as number;
     for (const slot of s.active) {
-      const { bucketMs, layout } = slot.size;
-      const start = bucketStart(ts, bucketMs, def.anchor);
+      const { grid, layout } = slot.size;
+      const start = grid.start(ts);
       // Past retention: logged, but it creates no bucket (SPEC 3); reported.
-      if (start + bucketMs <= retentionCutoff(latest, slot.size)) {
+      if (grid.end(start) <= retentionCutoff(latest, slot.size)) {
         past = true;
         continue;
       }
@@ -270,7 +269,7 @@ export class BatchApplier {
     const keyText = keyTextOf(def.groupKeys, row);
     if (keyText === null || !matchesFilter(def.filter, row)) return;
     for (const slot of s.active) {
-      const start = bucketStart(ts, slot.size.bucketMs, def.anchor);
+      const start = slot.size.grid.start(ts);
       let bucket = slot.cache.get(start, keyText);
       if (bucket === undefined) {
         bucket = slot.cache.openBucket(start, keyText);
@@ -294,12 +293,12 @@ export class BatchApplier {
       const keyCount = s.target.series.def.groupKeys.length;
       for (const slot of s.active) {
         if (slot.touched.length === 0) continue;
-        const { bucketMs, layout } = slot.size;
+        const { bucketMs, layout, grid } = slot.size;
         const cutoff = s.latest === null ? -Infinity : retentionCutoff(s.latest, slot.size);
         const indexed = s.target.keyed && this.indexedKeys.has(s.target.series.def.groupKeys[0]!);
         const writes: BucketRecord[] = [];
         for (const bucket of slot.touched) {
-          const stale = bucket.start + bucketMs <= cutoff;
+          const stale = grid.end(bucket.start) <= cutoff;
           // Unknown (never read) counts as maybe stored; a bucket this batch created is not.
           const maybeStored = bucket.stored || !bucket.loaded;
           if (bucket.recompute) {
@@ -334,11 +333,13 @@ export class BatchApplier {
    * is skipped. The first batch after a cache reset always deletes.
    */
   private dropStale(s: SeriesSlot, slot: SizeSlot, series: Set<number>): number {
-    const { bucketMs } = slot.size;
+    const { bucketMs, grid } = slot.size;
     const cutoff = retentionCutoff(s.latest as number, slot.size);
-    if (slot.applied !== null && alignDown(cutoff, bucketMs, s.target.series.def.anchor) <= slot.applied) return 0;
-    const deleted = this.buckets.deleteEndingBy(s.target.series.id, bucketMs, cutoff);
-    slot.cache.dropThrough(cutoff - bucketMs);
+    // Stale: the buckets ending at or before the cutoff, which are those starting before the bucket holding it.
+    const firstKept = grid.alignDown(cutoff);
+    if (slot.applied !== null && firstKept <= slot.applied) return 0;
+    const deleted = this.buckets.deleteRange(s.target.series.id, bucketMs, -Number.MAX_SAFE_INTEGER, firstKept);
+    slot.cache.dropThrough(firstKept - 1);
     slot.applied = cutoff;
     if (deleted > 0) series.add(s.target.series.id);
     return deleted;

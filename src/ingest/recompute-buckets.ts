@@ -4,7 +4,6 @@ import { aggregatedValue, matchesFilter } from "../series/row-match.js";
 import type { BucketRecord, BucketTable } from "../store/bucket-table.js";
 import type { Db } from "../store/open-store.js";
 import { parseRow, rowsForKeys, type RowLog } from "../store/row-log.js";
-import { bucketStart } from "../time/buckets.js";
 import type { OpenBucket } from "./bucket-cache.js";
 import { keysOfText, keyTextOf } from "./key-text.js";
 import type { SeriesSlot, SizeSlot } from "./series-slot.js";
@@ -67,7 +66,7 @@ export class RecomputeQueue {
     for (const d of list) {
       const cutoff = d.series.latest === null ? -Infinity : retentionCutoff(d.series.latest, d.slot.size);
       for (const [start, keys] of d.starts) {
-        if (start + d.slot.size.bucketMs > cutoff) continue;
+        if (d.slot.size.grid.end(start) > cutoff) continue;
         d.starts.delete(start);
         for (const bucket of keys.values()) deleted += drop(buckets, d, bucket, series);
       }
@@ -131,7 +130,7 @@ function rebuild(db: Db, rowLog: RowLog, namespace: string, list: readonly Defer
     let to = -Infinity;
     for (const [start, keys] of d.starts) {
       from = Math.min(from, start);
-      to = Math.max(to, start + d.slot.size.bucketMs);
+      to = Math.max(to, d.slot.size.grid.end(start));
       for (const keyText of keys.keys()) values.add(keysOfText(keyText, d.series.target.series.def.groupKeys.length)[0]!);
     }
     const one = [d];
@@ -144,9 +143,9 @@ function rebuild(db: Db, rowLog: RowLog, namespace: string, list: readonly Defer
 function give(ts: number, data: string, list: readonly Deferred[], out: Map<Deferred, States>): void {
   let row: Row | undefined;
   for (const d of list) {
-    const { bucketMs, layout } = d.slot.size;
+    const { grid, layout } = d.slot.size;
     const def = d.series.target.series.def;
-    const start = bucketStart(ts, bucketMs, def.anchor);
+    const start = grid.start(ts);
     const keys = d.starts.get(start);
     if (keys === undefined) continue;
     row ??= parseRow(data);
@@ -165,7 +164,7 @@ function give(ts: number, data: string, list: readonly Deferred[], out: Map<Defe
 /** The bucket ranges `[start, start + bucket)` of every deferred bucket, merged into disjoint spans, oldest first. */
 function mergedSpans(list: readonly Deferred[]): { from: number; to: number }[] {
   const ranges: { from: number; to: number }[] = [];
-  for (const d of list) for (const start of d.starts.keys()) ranges.push({ from: start, to: start + d.slot.size.bucketMs });
+  for (const d of list) for (const start of d.starts.keys()) ranges.push({ from: start, to: d.slot.size.grid.end(start) });
   ranges.sort((a, b) => a.from - b.from);
   const out: { from: number; to: number }[] = [];
   for (const r of ranges) {
