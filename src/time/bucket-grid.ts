@@ -23,6 +23,8 @@ export interface BucketGrid {
   readonly zone: string | null;
   /** Equal keys: the same buckets. */
   readonly key: string;
+  /** Any two bucket boundaries lie a whole multiple of this apart: the size, or a second on a calendar. */
+  readonly slotMs: number;
   /** Start of the bucket holding `t`. */
   start(t: number): number;
   /** Exclusive end of the bucket holding `t` (for a bucket start: that bucket's end). */
@@ -44,6 +46,7 @@ export interface BucketGrid {
 export class FixedGrid implements BucketGrid {
   readonly zone = null;
   readonly key: string;
+  readonly slotMs: number;
 
   constructor(
     readonly bucketMs: number,
@@ -51,6 +54,7 @@ export class FixedGrid implements BucketGrid {
   ) {
     if (!Number.isSafeInteger(bucketMs) || bucketMs <= 0) throw new RangeError(`bucket size must be a positive integer of ms, got ${bucketMs}`);
     this.key = `fixed:${bucketMs}:${anchor}`;
+    this.slotMs = bucketMs;
   }
 
   start(t: number): number {
@@ -93,6 +97,8 @@ export class FixedGrid implements BucketGrid {
 export class CalendarGrid implements BucketGrid {
   readonly bucketMs: number;
   readonly key: string;
+  /** Zone rules change on whole seconds, so every local day starts on one. */
+  readonly slotMs = 1000;
   private readonly days: ZoneDays;
   private lastStart = 0;
   private lastEnd = 0;

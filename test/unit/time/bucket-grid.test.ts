@@ -147,3 +147,23 @@ describe("fixed grid", () => {
     }
   });
 });
+
+describe("backfill chunks on a calendar grid", () => {
+  it("cut a range of local days into chunks at local midnights, covering it once, newest first", async () => {
+    const { chunks } = await import("../../../src/backfill/run-backfill.js");
+    const zone = "America/New_York";
+    const lower = firstInstantOf("2024-03-01", zone);
+    const upper = firstInstantOf("2024-03-21", zone);
+    const out = chunks({ range: { lower, upper }, rows: 1000, size: { bucketMs: DAY }, grid: grid(zone) }, 150);
+    // 20 days, 150 of 1000 rows per chunk: 3 days per chunk.
+    expect(out.length).toBe(7);
+    expect(out[0]![1]).toBe(upper);
+    expect(out.at(-1)![0]).toBe(lower);
+    for (let i = 0; i < out.length; i++) {
+      const [from, to] = out[i]!;
+      expect(from).toBe(firstInstantOf(localDate(from, zone), zone));
+      expect(to).toBe(firstInstantOf(localDate(to, zone), zone));
+      if (i > 0) expect(to).toBe(out[i - 1]![0]);
+    }
+  });
+});
