@@ -117,7 +117,7 @@ describe("daily and weekly buckets in New York across both 2024 transitions", ()
     const s10 = firstInstantOf("2024-03-10", ny);
     const s11 = firstInstantOf("2024-03-11", ny);
     expect(s11 - s10).toBe(23 * HOUR);
-    expect(out.stdout).toContain("1d buckets (local days in America/New_York)");
+    expect(out.stdout).toContain("1d buckets (local calendar of America/New_York)");
     expect(out.stdout).toContain(`[${iso(s10)}, ${iso(s11)})`);
     expect(out.stdout).toContain("= [2024-03-10T00:00:00-05:00, 2024-03-11T00:00:00-04:00) America/New_York");
     const json = queryJson(dir, ["--feature", "user.daily__2d__", "--id", "u1", "--at", iso(firstInstantOf("2024-11-05", ny) + HOUR), "--explain"]);
@@ -260,4 +260,45 @@ describe("changing the zone of an existing feature", () => {
     expect(run.code, run.stderr).toBe(0);
     values("present");
   }, 90_000);
+});
+
+describe("offline-query and replaced rows on New York's 25-hour 2024-11-03", () => {
+  const ny = "America/New_York";
+  const txns = makeEvents(800, Date.parse("2024-11-01T00:00:00Z"), 5 * DAY, 46, "o");
+  const dir = workspace();
+  beforeAll(() => {
+    ingest(dir, txns);
+  }, 60_000);
+
+  it("serving mode gives, at every spine time, the value of local-day buckets from the raw events", () => {
+    const times = [...timesAround(["2024-11-03", "2024-11-04"], ny), firstInstantOf("2024-11-04", ny) - HOUR / 2];
+    const spine = IDS.flatMap((id) => times.map((at) => ({ id, at })));
+    writeFiles(dir, { "spine.csv": `user_id,ts\n${spine.map((s) => `${s.id},${iso(s.at)}`).join("\n")}\n` });
+    const result = runAgg(["offline-query", "--spine", "spine.csv", "--id-column", "user_id", "--time-column", "ts", "--feature", "user.daily__1d__", "--feature", "user.daily__2d__", "--format", "ndjson"], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    const rows = result.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows).toHaveLength(spine.length);
+    rows.forEach((row, i) => {
+      const { id, at } = spine[i]!;
+      expect(row["user.daily__86400__"], `${id} at ${iso(at)}`).toBe(expected(txns, id, at, DAY, day(ny)));
+      expect(row["user.daily__172800__"]).toBe(expected(txns, id, at, 2 * DAY, day(ny)));
+    });
+  }, 60_000);
+
+  it("a row replaced in the 25th hour of the day rebuilds that whole bucket from the row log", () => {
+    // The last hour of the 25-hour day: past `start + 24h`, still inside the bucket.
+    const end = firstInstantOf("2024-11-04", ny);
+    const late = txns.filter((t) => t.ts >= end - HOUR && t.ts < end);
+    expect(late.length).toBeGreaterThan(3);
+    const replaced = late.slice(0, 2).map((t) => ({ ...t, amount: t.amount + 1000, ts: t.ts - 30 * MIN }));
+    ingest(dir, replaced);
+    const now = txns.map((t) => replaced.find((r) => r.id === t.id) ?? t);
+    const at = end + 2 * HOUR;
+    const json = queryJson(dir, ["--feature", "user.daily__1d__", "--feature", "user.daily__2d__", ...idArgs, "--at", iso(at)]);
+    for (const row of json.rows) {
+      expect(row.values["user.daily__86400__"], row.id).toBe(expected(now, row.id, at, DAY, day(ny)));
+      expect(row.values["user.daily__172800__"], row.id).toBe(expected(now, row.id, at, 2 * DAY, day(ny)));
+    }
+    expect(json.rows.some((r) => r.values["user.daily__86400__"] !== expected(txns, r.id, at, DAY, day(ny)))).toBe(true);
+  }, 60_000);
 });

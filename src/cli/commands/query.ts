@@ -136,7 +136,7 @@ function renderExplain(io: Io, result: QueryResult): string {
         const zone = e.zone;
         // Calendar buckets: each time in UTC, then as the zone's local time.
         const local = (from: number, to: number, bounds: string): string => (zone === null ? "" : `  = ${bounds[0]}${formatLocalTime(from, zone)}, ${formatLocalTime(to, zone)}${bounds[1]} ${zone}`);
-        const days = zone === null ? "" : ` (local days in ${zone})`;
+        const days = zone === null ? "" : ` (local calendar of ${zone})`;
         lines.push(`  buckets  ${formatDuration(e.bucketMs)} buckets${days} in ${range}: ${e.buckets.length} stored, ${plural(e.buckets.reduce((n, b) => n + b.rows, 0), "row")}`);
         if (e.bucketRange !== null && zone !== null) lines.push(`          ${local(e.bucketRange.from, e.bucketRange.to, e.bucketRange.bounds)}`);
         for (const b of e.buckets) lines.push(`           [${formatInstant(b.start)}, ${formatInstant(b.end)})  ${plural(b.rows, "row")}${b.group === undefined ? "" : `  group ${b.group}`}${local(b.start, b.end, "[)")}`);
