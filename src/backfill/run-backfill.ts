@@ -174,18 +174,23 @@ interface Pass {
  * Groups items into passes: same source and anchor, and a common period (the least
  * common multiple of their sizes) of at most MAX_PERIOD, or one size dividing the other.
  * Epoch-anchored 10m, 1h and 1d buckets make one pass with a one-day grid. Sizes on a
- * zone's calendar (whose days are not all one length) share a pass only with the same grid.
+ * zone's calendar (whose days are not all one length) share a pass with the same calendar,
+ * and with fixed sizes whose boundaries include every local midnight of the pass's range
+ * (New York's 1d with 1h and 10m; not Asia/Kolkata's 1d with 1h): so a zoned series with
+ * hourly and daily buckets is still refolded in one pass.
  */
 export function passes(items: readonly PlanItem[]): Pass[] {
   const out: Pass[] = [];
-  for (const item of [...items].sort((a, b) => a.size.bucketMs - b.size.bucketMs)) {
+  const calendarFirst = [...items].sort((a, b) => Number(zoneOf(b) !== null) - Number(zoneOf(a) !== null) || a.size.bucketMs - b.size.bucketMs);
+  for (const item of calendarFirst) {
     const range = item.range!;
     const anchor = item.series.def.anchor;
     const size = item.size.bucketMs;
     const grid = gridOf(item.series.def, size);
     const pass = out.find((p) => {
       if (p.source !== item.source) return false;
-      if (grid.zone !== null || p.grid.zone !== null) return p.grid.key === grid.key;
+      if (grid.zone !== null) return p.grid.key === grid.key;
+      if (p.grid.zone !== null) return fitsCalendar(p, range, size, anchor);
       if (p.anchor !== anchor) return false;
       const period = lcm(p.period, size);
       return period <= MAX_PERIOD || period === Math.max(p.period, size);
@@ -195,7 +200,7 @@ export function passes(items: readonly PlanItem[]): Pass[] {
       continue;
     }
     pass.items.push(item);
-    if (grid.zone === null) {
+    if (pass.grid.zone === null) {
       pass.period = lcm(pass.period, size);
       pass.size.bucketMs = pass.period;
       pass.grid = bucketGrid(pass.period, anchor);
@@ -205,6 +210,22 @@ export function passes(items: readonly PlanItem[]): Pass[] {
   }
   for (const pass of out) pass.range = { lower: pass.grid.alignDown(pass.range.lower), upper: pass.grid.alignUp(pass.range.upper) };
   return out;
+}
+
+function zoneOf(item: PlanItem): string | null {
+  return gridOf(item.series.def, item.size.bucketMs).zone;
+}
+
+/**
+ * Whether a fixed size (from `anchor`) can be chunked at a calendar pass's boundaries: its
+ * range lies within the pass's, and every local midnight there is one of its boundaries.
+ */
+function fitsCalendar(pass: Pass, range: { lower: number; upper: number }, size: number, anchor: number): boolean {
+  const lower = pass.grid.alignDown(pass.range.lower);
+  const upper = pass.grid.alignUp(pass.range.upper);
+  if (range.lower < lower || range.upper > upper) return false;
+  for (let t = lower; t <= upper; t = pass.grid.end(t)) if ((t - anchor) % size !== 0) return false;
+  return true;
 }
 
 function lcm(a: number, b: number): number {

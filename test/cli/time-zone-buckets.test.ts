@@ -188,6 +188,38 @@ describe("a backfill into empty buckets across Santiago's 2019 transitions", () 
   }, 90_000);
 });
 
+describe("a zoned series with hourly and local-day sizes", () => {
+  it("is backfilled in one pass: rows logged without buckets are folded, and check is clean", () => {
+    const ny = "America/New_York";
+    const txns = makeEvents(600, Date.parse("2024-03-08T00:00:00Z"), 4 * DAY, 47, "h");
+    const dir = workspace();
+    writeFiles(dir, {
+      "features/mixed.ts": `import { features, string, windowed } from "agg";
+import { Transaction } from "./transaction.js";
+export const Account = features("account", {
+  id: string().primary(),
+  spend: windowed("1d", "7d", { expression: Transaction.amount.sum(), on: Transaction.user_id, materialization: { bucketDurations: { "1h": "1d", "1d": "7d" }, bucketTimeZone: "${ny}" }, default: 0 }),
+});
+`,
+    });
+    ingest(dir, txns, "transactions_raw");
+    const run = runAgg(["backfill", "--feature", "account.spend"], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    // One pass reads the rows once for both sizes.
+    expect(run.stdout).toContain(`job 1 completed: ${txns.length} rows read`);
+    const check = runAgg(["check"], { cwd: dir });
+    expect(check.stderr).not.toContain("account.spend");
+    for (const at of timesAround(["2024-03-10", "2024-03-11"], ny)) {
+      const json = queryJson(dir, ["--feature", "account.spend", ...idArgs, "--at", iso(at)]);
+      for (const row of json.rows) {
+        expect(row.values["account.spend__86400__"], `${row.id} at ${iso(at)}`).toBe(expected(txns, row.id, at, DAY, fixedHour));
+        expect(row.values["account.spend__604800__"]).toBe(expected(txns, row.id, at, 7 * DAY, day(ny)));
+        expect(["present", "default"]).toContain(row.status["account.spend__604800__"]);
+      }
+    }
+  }, 90_000);
+});
+
 describe("the continuous buffer across Santiago's 25-hour 2019-04-06", () => {
   it("buckets before the last filled one, the row log from its start: equal to the raw events", () => {
     const zone = "America/Santiago";
