@@ -84,7 +84,7 @@ function decideClaim(size: DeclaredSize, record: SizeRecord | undefined, clock: 
     let filledFrom = record!.filledFrom;
     if (clock !== null && now.retention > was.retention) {
       const cutoff = clock - was.retention - size.bucketMs;
-      // The first bucket start s with s + bucket > cutoff.
+      // The first bucket that ends after the cutoff (its length may vary on a zone's calendar).
       const firstKept = gridOf(size, size.bucketMs).alignDown(cutoff);
       filledFrom = filledFrom === null ? firstKept : Math.max(filledFrom, firstKept);
     }
