@@ -248,15 +248,23 @@ describe("the continuous buffer across Santiago's 25-hour 2019-04-06", () => {
 describe("retention on Lord Howe's calendar (30-minute shifts)", () => {
   it("keeps exactly the buckets ending after T - retention - 1d, and serves older times from the row log", () => {
     const zone = "Australia/Lord_Howe";
-    const txns = makeEvents(600, Date.parse("2024-03-30T00:00:00Z"), 12 * DAY, 44, "r");
+    // 2024-04-07 lasts 24.5 hours; the newest event puts the cutoff (T - 2d - 1d) 15 minutes
+    // before its end: past `start + 24h`, so only a rule on the bucket's true end keeps it.
+    const dayEnd = firstInstantOf("2024-04-08", zone);
+    expect(dayEnd - firstInstantOf("2024-04-07", zone)).toBe(24.5 * HOUR);
+    const newest = dayEnd - 15 * MIN + 3 * DAY;
+    const txns = [...makeEvents(600, Date.parse("2024-03-30T00:00:00Z"), newest - Date.parse("2024-03-30T00:00:00Z"), 44, "r"), { ...makeEvents(1, newest, 1, 45, "last")[0]!, ts: newest }];
+    expect(txns.some((t) => t.ts >= firstInstantOf("2024-04-07", zone) && t.ts < dayEnd)).toBe(true);
     const dir = workspace();
     ingest(dir, txns);
-    const newest = Math.max(...txns.map((t) => t.ts));
     // retention: the 2d window; stale: buckets ending at or before T - 2d - 1d (SPEC 3).
     const cutoff = newest - 3 * DAY;
     const kept = new Set(txns.filter((t) => localDayBucket(t.ts, zone).end > cutoff).map((t) => `${t.user_id}@${localDayBucket(t.ts, zone).start}`));
-    const listed = JSON.parse(runAgg(["list", "--wide", "--json"], { cwd: dir }).stdout) as { dependentFeatures: string[]; storedBuckets: number }[];
-    expect(listed.find((r) => r.dependentFeatures.includes("user.short"))!.storedBuckets).toBe(kept.size);
+    const stored = () => (JSON.parse(runAgg(["list", "--wide", "--json"], { cwd: dir }).stdout) as { dependentFeatures: string[]; storedBuckets: number }[]).find((r) => r.dependentFeatures.includes("user.short"))!.storedBuckets;
+    expect(stored()).toBe(kept.size);
+    // A backfill applies the same rule.
+    expect(runAgg(["backfill", "--feature", "user.short"], { cwd: dir }).code).toBe(0);
+    expect(stored()).toBe(kept.size);
     for (const at of [newest, firstInstantOf("2024-04-07", zone) + 3 * HOUR, Date.parse("2024-04-02T00:00:00Z")]) {
       const json = queryJson(dir, ["--feature", "user.short", ...idArgs, "--at", iso(at)]);
       for (const row of json.rows) expect(row.values["user.short__172800__"], `${row.id} at ${iso(at)}`).toBe(expected(txns, row.id, at, 2 * DAY, day(zone)));
