@@ -11,7 +11,7 @@ export type { FeatureRef, AggExpr } from "./dsl/feature-ref.js";
 export { and, or } from "./dsl/filter.js";
 export type { Condition } from "./dsl/filter.js";
 export { windowed, groupByWindowed } from "./dsl/windowed.js";
-export type { Windowed, WindowedOptions, GroupByWindowedOptions, Materialization, Window } from "./dsl/windowed.js";
+export type { Windowed, WindowedOptions, GroupByWindowedOptions, Materialization, Window, Weekday } from "./dsl/windowed.js";
 export { stream } from "./dsl/stream.js";
 export type { Stream, StreamOptions } from "./dsl/stream.js";
 export { redisStream, pubSub } from "./dsl/broker-sources.js";

@@ -1,7 +1,7 @@
 import { retentionCutoff } from "../series/compiled-series.js";
 import type { Db } from "../store/open-store.js";
 import { seriesMaxEventTime } from "../store/series-registry.js";
-import { alignDown } from "../time/buckets.js";
+import { gridOf } from "../time/bucket-grid.js";
 import type { PlanItem } from "./plan-backfill.js";
 import { ROW_LOG } from "./row-source.js";
 
@@ -31,7 +31,7 @@ export function rowsPastRetention(db: Db, plan: readonly PlanItem[]): PastRetent
     if (item.range === null) continue;
     const clock = seriesMaxEventTime(db, item.series.id);
     if (clock === null) continue;
-    const keptFrom = alignDown(retentionCutoff(clock, item.size), item.size.bucketMs, item.series.def.anchor);
+    const keptFrom = gridOf(item.series.def, item.size.bucketMs).alignDown(retentionCutoff(clock, item.size));
     const before = Math.min(keptFrom, item.range.upper);
     if (before <= item.range.lower) continue;
     const rows = item.source.count(item.range.lower, before);

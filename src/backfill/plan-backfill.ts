@@ -1,6 +1,6 @@
 import type { SizeRecord } from "../store/size-state.js";
 import type { CompiledSeries, CompiledSize } from "../series/compiled-series.js";
-import { alignDown, alignUp } from "../time/buckets.js";
+import { gridOf, type BucketGrid } from "../time/bucket-grid.js";
 import type { RowSource } from "./row-source.js";
 
 /** What range to fill: explicit bounds (each defaulting to the source's data), or a schedule's. */
@@ -19,7 +19,7 @@ export interface PlanItem {
   readonly series: CompiledSeries;
   readonly size: CompiledSize;
   readonly source: RowSource;
-  /** `[lower, upper)` aligned to the size and the series' anchor; null when there is nothing to read. */
+  /** `[lower, upper)` aligned to the size's grid (the series' anchor, or its zone's calendar); null when there is nothing to read. */
   readonly range: { readonly lower: number; readonly upper: number } | null;
   /** Rows of the source in the range when planned. */
   readonly rows: number;
@@ -46,7 +46,7 @@ export function planBackfill(series: readonly CompiledSeries[], sourceFor: (name
     if (!bounds.has(source)) bounds.set(source, source.bounds());
     const data = bounds.get(source) ?? null;
     for (const size of s.sizes) {
-      const range = alignedRange(request, data, size, s.def.anchor);
+      const range = alignedRange(request, data, gridOf(s.def, size.bucketMs));
       const fromOldest = request.kind === "scheduled" || request.lower === undefined;
       items.push({ series: s, size, source, range, rows: range === null ? 0 : source.count(range.lower, range.upper), filledFrom: sizes.get(`${s.id}:${size.bucketMs}`)?.filledFrom, fromOldest });
     }
@@ -54,20 +54,20 @@ export function planBackfill(series: readonly CompiledSeries[], sourceFor: (name
   return items;
 }
 
-function alignedRange(request: RangeRequest, data: { min: number; max: number } | null, size: CompiledSize, anchor: number): PlanItem["range"] {
+function alignedRange(request: RangeRequest, data: { min: number; max: number } | null, grid: BucketGrid): PlanItem["range"] {
   let from: number | undefined;
   let to: number | undefined;
   if (request.kind === "scheduled") {
     from = data?.min;
-    to = alignDown(request.now, size.bucketMs, anchor);
+    to = grid.alignDown(request.now);
   } else {
     from = request.lower ?? data?.min;
     // The newest row must fall inside the exclusive upper end.
     to = request.upper ?? (data === null ? undefined : data.max + 1);
   }
   if (from === undefined || to === undefined) return null;
-  const lower = alignDown(from, size.bucketMs, anchor);
-  const upper = alignUp(to, size.bucketMs, anchor);
+  const lower = grid.alignDown(from);
+  const upper = grid.alignUp(to);
   return lower < upper ? { lower, upper } : null;
 }
 

@@ -99,7 +99,7 @@ export function replaceChunk(db: Db, table: BucketTable, items: readonly PlanIte
     const gone: number[] = [];
     for (let i = 0; i < stored.count; i++) {
       const start = stored.starts[i]!;
-      const bucket = start + size.bucketMs <= cutoff ? undefined : folded.get(start)?.get(keyCount === 1 ? stored.keys[0]![i]! : keyTextOfKeys(keysAt(i)));
+      const bucket = size.grid.end(start) <= cutoff ? undefined : folded.get(start)?.get(keyCount === 1 ? stored.keys[0]![i]! : keyTextOfKeys(keysAt(i)));
       if (bucket === undefined) {
         gone.push(i);
         continue;
@@ -111,14 +111,15 @@ export function replaceChunk(db: Db, table: BucketTable, items: readonly PlanIte
     for (const i of gone) table.delete(id, size.bucketMs, keysAt(i), stored.starts[i]!);
     const writes: BucketRecord[] = [];
     for (const [start, byKey] of folded) {
-      if (start + size.bucketMs <= cutoff) continue;
+      if (size.grid.end(start) <= cutoff) continue;
       for (const bucket of byKey.values()) {
         written++;
         if (bucket.same !== true) writes.push({ keys: bucket.keys, start, rows: size.layout.rows(bucket.state), state: bucket.bytes ?? size.layout.encode(bucket.state) });
       }
     }
     table.putMany(id, size.bucketMs, writes);
-    if (clock !== null) table.deleteEndingBy(id, size.bucketMs, cutoff);
+    // Buckets ending at or before the cutoff: those starting before the bucket holding it.
+    if (clock !== null) table.deleteRange(id, size.bucketMs, -Number.MAX_SAFE_INTEGER, size.grid.alignDown(cutoff));
   }
   return written;
 }

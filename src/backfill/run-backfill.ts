@@ -5,7 +5,7 @@ import { clearOfflineWithin, extendFilled, noteOfflineRange } from "../store/siz
 import { abandonRefold, advanceMaterializedThrough, beginRefold, continueRefold, finishRefold, type UnfoldedSpan } from "../store/unfolded-rows.js";
 import { processStart, processState } from "./process-alive.js";
 import { tuneForWrites } from "../store/tune-for-writes.js";
-import { alignDown, alignUp } from "../time/buckets.js";
+import { bucketGrid, gridOf, type BucketGrid } from "../time/bucket-grid.js";
 import type { PlanItem } from "./plan-backfill.js";
 import { replaceChunk } from "./replace-chunk.js";
 import { ROW_LOG, type RowSource } from "./row-source.js";
@@ -158,11 +158,13 @@ function markFilled(db: Db, item: PlanItem, from: number, to: number): void {
   else clearOfflineWithin(db, item.series.id, item.size.bucketMs, lower, range.upper);
 }
 
-/** Items of one source whose sizes share a grid of chunk boundaries: `period` apart from `anchor`. */
+/** Items of one source whose sizes share a grid of chunk boundaries: `period` apart from `anchor`, or one zone's calendar. */
 interface Pass {
   readonly source: RowSource;
   readonly anchor: number;
   period: number;
+  /** The chunk boundaries: every item's bucket boundaries are among them. */
+  grid: BucketGrid;
   readonly items: PlanItem[];
   /** The items' ranges together, aligned to the period. */
   range: { lower: number; upper: number };
@@ -173,31 +175,59 @@ interface Pass {
 /**
  * Groups items into passes: same source and anchor, and a common period (the least
  * common multiple of their sizes) of at most MAX_PERIOD, or one size dividing the other.
- * Epoch-anchored 10m, 1h and 1d buckets make one pass with a one-day grid.
+ * Epoch-anchored 10m, 1h and 1d buckets make one pass with a one-day grid. Sizes on a
+ * zone's calendar (whose days are not all one length) share a pass with the same calendar,
+ * and with fixed sizes whose boundaries include every local midnight of the pass's range
+ * (New York's 1d with 1h and 10m; not Asia/Kolkata's 1d with 1h): so a zoned series with
+ * hourly and daily buckets is still refolded in one pass.
  */
 export function passes(items: readonly PlanItem[]): Pass[] {
   const out: Pass[] = [];
-  for (const item of [...items].sort((a, b) => a.size.bucketMs - b.size.bucketMs)) {
+  const calendarFirst = [...items].sort((a, b) => Number(zoneOf(b) !== null) - Number(zoneOf(a) !== null) || a.size.bucketMs - b.size.bucketMs);
+  for (const item of calendarFirst) {
     const range = item.range!;
     const anchor = item.series.def.anchor;
     const size = item.size.bucketMs;
+    const grid = gridOf(item.series.def, size);
     const pass = out.find((p) => {
-      if (p.source !== item.source || p.anchor !== anchor) return false;
+      if (p.source !== item.source) return false;
+      if (grid.zone !== null) return p.grid.key === grid.key;
+      if (p.grid.zone !== null) return fitsCalendar(p, range, size, anchor);
+      if (p.anchor !== anchor) return false;
       const period = lcm(p.period, size);
       return period <= MAX_PERIOD || period === Math.max(p.period, size);
     });
     if (pass === undefined) {
-      out.push({ source: item.source, anchor, period: size, items: [item], range: { ...range }, rows: item.rows, size: { bucketMs: size } });
+      out.push({ source: item.source, anchor, period: size, grid, items: [item], range: { ...range }, rows: item.rows, size: { bucketMs: size } });
       continue;
     }
     pass.items.push(item);
-    pass.period = lcm(pass.period, size);
-    pass.size.bucketMs = pass.period;
+    if (pass.grid.zone === null) {
+      pass.period = lcm(pass.period, size);
+      pass.size.bucketMs = pass.period;
+      pass.grid = bucketGrid(pass.period, anchor);
+    }
     pass.range = { lower: Math.min(pass.range.lower, range.lower), upper: Math.max(pass.range.upper, range.upper) };
     pass.rows = Math.max(pass.rows, item.rows);
   }
-  for (const pass of out) pass.range = { lower: alignDown(pass.range.lower, pass.period, pass.anchor), upper: alignUp(pass.range.upper, pass.period, pass.anchor) };
+  for (const pass of out) pass.range = { lower: pass.grid.alignDown(pass.range.lower), upper: pass.grid.alignUp(pass.range.upper) };
   return out;
+}
+
+function zoneOf(item: PlanItem): string | null {
+  return gridOf(item.series.def, item.size.bucketMs).zone;
+}
+
+/**
+ * Whether a fixed size (from `anchor`) can be chunked at a calendar pass's boundaries: its
+ * range lies within the pass's, and every local midnight there is one of its boundaries.
+ */
+function fitsCalendar(pass: Pass, range: { lower: number; upper: number }, size: number, anchor: number): boolean {
+  const lower = pass.grid.alignDown(pass.range.lower);
+  const upper = pass.grid.alignUp(pass.range.upper);
+  if (range.lower < lower || range.upper > upper) return false;
+  for (let t = lower; t <= upper; t = pass.grid.end(t)) if ((t - anchor) % size !== 0) return false;
+  return true;
 }
 
 function lcm(a: number, b: number): number {
@@ -217,14 +247,29 @@ function finishSeries(db: Db, group: readonly PlanItem[], refold: { before: Unfo
 }
 
 /** Bucket-aligned `[from, to)` chunks of an item's (or a pass's) range, newest first. */
-export function chunks(item: { readonly range: PlanItem["range"]; readonly rows: number; readonly size: { readonly bucketMs: number } }, chunkRows: number): Array<[number, number]> {
+export function chunks(
+  item: { readonly range: PlanItem["range"]; readonly rows: number; readonly size: { readonly bucketMs: number }; readonly grid?: BucketGrid },
+  chunkRows: number,
+): Array<[number, number]> {
   if (item.range === null) return [];
+  if (item.grid !== undefined && item.grid.zone !== null) return calendarChunks(item.range, item.rows, item.grid, chunkRows);
   const { lower, upper } = item.range;
   const size = item.size.bucketMs;
   const buckets = (upper - lower) / size;
   const perChunk = item.rows <= chunkRows ? buckets : Math.max(1, Math.floor((buckets * chunkRows) / item.rows));
   const out: Array<[number, number]> = [];
   for (let to = upper; to > lower; to -= perChunk * size) out.push([Math.max(lower, to - perChunk * size), to]);
+  return out;
+}
+
+/** chunks() on a calendar grid: the same share of buckets per chunk, stepping bucket by bucket (days differ in length). */
+function calendarChunks(range: { readonly lower: number; readonly upper: number }, rows: number, grid: BucketGrid, chunkRows: number): Array<[number, number]> {
+  const bounds = [range.lower];
+  for (let t = range.lower; t < range.upper; ) bounds.push((t = grid.end(t)));
+  const buckets = bounds.length - 1;
+  const perChunk = rows <= chunkRows ? buckets : Math.max(1, Math.floor((buckets * chunkRows) / rows));
+  const out: Array<[number, number]> = [];
+  for (let i = buckets; i > 0; i -= perChunk) out.push([bounds[Math.max(0, i - perChunk)]!, bounds[i]!]);
   return out;
 }
 

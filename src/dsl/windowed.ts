@@ -16,6 +16,15 @@ export type Materialization =
       readonly bucketDurations?: Readonly<Record<string, string | readonly string[]>>;
       /** An ISO datetime that anchors buckets instead of the Unix epoch. */
       readonly bucketStart?: string;
+      /**
+       * An IANA time zone: whole-day bucket sizes then follow its local calendar (a `1d`
+       * bucket runs from local midnight to the next, 23 to 25 hours across daylight
+       * saving). Sub-day sizes stay fixed-length. Not combined with `bucketStart`.
+       * @example "America/New_York"
+       */
+      readonly bucketTimeZone?: string;
+      /** The day weekly (7-day multiple) buckets start on, with `bucketTimeZone`. Default: "Monday". */
+      readonly weekStart?: Weekday;
       /** When `agg aggregate schedule` backfills: a 5-field cron (UTC) or a duration. */
       readonly backfillSchedule?: string;
       /** How much recent time `agg query` reads from the row log on top of the buckets. */
@@ -28,7 +37,11 @@ export type Materialization =
     };
 
 /** The options `materialization` takes (validation reports any other key). */
-export const MATERIALIZATION_KEYS = ["bucketDuration", "bucketDurations", "bucketStart", "backfillSchedule", "continuousBufferDuration", "retention"] as const;
+export const MATERIALIZATION_KEYS = ["bucketDuration", "bucketDurations", "bucketStart", "bucketTimeZone", "weekStart", "backfillSchedule", "continuousBufferDuration", "retention"] as const;
+
+/** Days of the week, as `weekStart` takes them. */
+export const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
 /** The options windowed() and groupByWindowed() take. */
 export const WINDOWED_KEYS: readonly string[] = ["expression", "materialization", "default", "on"];
 export const GROUP_BY_WINDOWED_KEYS: readonly string[] = [...WINDOWED_KEYS, "groupBy"];

@@ -10,7 +10,6 @@ import type { StoreTransactions } from "../store/store-port.js";
 import { advanceMaxEventTime, readSeries, storedLayouts } from "../store/series-registry.js";
 import { claimSize } from "../store/size-state.js";
 import { advanceMaterializedThrough, recordUnfolded } from "../store/unfolded-rows.js";
-import { alignDown } from "../time/buckets.js";
 import { sizesToUpdate, type NeedsBackfill, type Target } from "./affected-series.js";
 import { SizeCache } from "./bucket-cache.js";
 import { keysOfText } from "../series/key-text.js";
@@ -242,7 +241,7 @@ export class BatchApplier {
       s.clock = records.get(def.identity)?.maxEventTime ?? null;
       for (const slot of s.active) {
         // A size nothing recorded yet (the CLI's session claims them first): from here on this run keeps it current.
-        if (!layouts.has(`${id}:${slot.size.bucketMs}`)) claimSize(this.db, { seriesId: id, namespace: def.namespace, anchor: def.anchor, ...slot.size }, undefined, s.clock);
+        if (!layouts.has(`${id}:${slot.size.bucketMs}`)) claimSize(this.db, { seriesId: id, namespace: def.namespace, anchor: def.anchor, calendar: def.calendar, ...slot.size }, undefined, s.clock);
       }
       for (const slot of s.sizes) {
         slot.cache.reset(this.buckets.newestStart(id, slot.size.bucketMs));
@@ -267,10 +266,10 @@ export class BatchApplier {
     const value = aggregatedValue(def, row);
     const latest = s.latest as number;
     for (const slot of s.active) {
-      const { bucketMs, layout } = slot.size;
-      const start = bucketOf(def, bucketMs, ts);
+      const { layout } = slot.size;
+      const start = bucketOf(slot.size, ts);
       // Past retention: logged, but it creates no bucket (SPEC 3); reported.
-      if (start + bucketMs <= retentionCutoff(latest, slot.size)) {
+      if (slot.size.grid.end(start) <= retentionCutoff(latest, slot.size)) {
         past = true;
         continue;
       }
@@ -294,7 +293,7 @@ export class BatchApplier {
     const keyText = landingKey(def, row);
     if (keyText === null) return;
     for (const slot of s.active) {
-      const start = bucketOf(def, slot.size.bucketMs, ts);
+      const start = bucketOf(slot.size, ts);
       let bucket = slot.cache.get(start, keyText);
       if (bucket === undefined) {
         bucket = slot.cache.openBucket(start, keyText);
@@ -319,12 +318,12 @@ export class BatchApplier {
       const keyCount = s.target.series.def.groupKeys.length;
       for (const slot of s.active) {
         if (slot.touched.length === 0) continue;
-        const { bucketMs, layout } = slot.size;
+        const { bucketMs, layout, grid } = slot.size;
         const cutoff = s.latest === null ? -Infinity : retentionCutoff(s.latest, slot.size);
         const first = s.target.series.def.groupKeys[0]!;
         const writes: BucketRecord[] = [];
         for (const bucket of slot.touched) {
-          const stale = bucket.start + bucketMs <= cutoff;
+          const stale = grid.end(bucket.start) <= cutoff;
           // Unknown (never read) counts as maybe stored; a bucket this batch created is not.
           const maybeStored = bucket.stored || !bucket.loaded;
           if (bucket.recompute) {
@@ -364,11 +363,13 @@ export class BatchApplier {
    * is skipped. The first batch after a cache reset always deletes.
    */
   private dropStale(s: SeriesSlot, slot: SizeSlot, series: Set<number>): number {
-    const { bucketMs } = slot.size;
+    const { bucketMs, grid } = slot.size;
     const cutoff = retentionCutoff(s.latest as number, slot.size);
-    if (slot.applied !== null && alignDown(cutoff, bucketMs, s.target.series.def.anchor) <= slot.applied) return 0;
-    const deleted = this.buckets.deleteEndingBy(s.target.series.id, bucketMs, cutoff);
-    slot.cache.dropThrough(cutoff - bucketMs);
+    // Stale: the buckets ending at or before the cutoff, which are those starting before the bucket holding it.
+    const firstKept = grid.alignDown(cutoff);
+    if (slot.applied !== null && firstKept <= slot.applied) return 0;
+    const deleted = this.buckets.deleteRange(s.target.series.id, bucketMs, -Number.MAX_SAFE_INTEGER, firstKept);
+    slot.cache.dropThrough(firstKept - 1);
     slot.applied = cutoff;
     if (deleted > 0) series.add(s.target.series.id);
     return deleted;

@@ -66,7 +66,7 @@ export class RecomputeQueue {
     for (const d of list) {
       const cutoff = d.series.latest === null ? -Infinity : retentionCutoff(d.series.latest, d.slot.size);
       for (const [start, keys] of d.starts) {
-        if (start + d.slot.size.bucketMs > cutoff) continue;
+        if (d.slot.size.grid.end(start) > cutoff) continue;
         d.starts.delete(start);
         for (const bucket of keys.values()) deleted += drop(buckets, d, bucket, series);
       }
@@ -130,7 +130,7 @@ function rebuild(db: Db, rowLog: RowLog, namespace: string, list: readonly Defer
     let to = -Infinity;
     for (const [start, keys] of d.starts) {
       from = Math.min(from, start);
-      to = Math.max(to, start + d.slot.size.bucketMs);
+      to = Math.max(to, d.slot.size.grid.end(start));
       for (const keyText of keys.keys()) values.add(keysOfText(keyText, d.series.target.series.def.groupKeys.length)[0]!);
     }
     const one = [d];
@@ -145,7 +145,7 @@ function give(ts: number, data: string, list: readonly Deferred[], out: Map<Defe
   for (const d of list) {
     const { size } = d.slot;
     const def = d.series.target.series.def;
-    const keys = d.starts.get(bucketOf(def, size.bucketMs, ts));
+    const keys = d.starts.get(bucketOf(size, ts));
     if (keys === undefined) continue;
     row ??= parseRow(data);
     foldRow(out.get(d)!, def, size, ts, row, () => ({ state: size.layout.empty() }), (_, keyText) => keys.has(keyText));
@@ -155,7 +155,7 @@ function give(ts: number, data: string, list: readonly Deferred[], out: Map<Defe
 /** The bucket ranges `[start, start + bucket)` of every deferred bucket, merged into disjoint spans, oldest first. */
 function mergedSpans(list: readonly Deferred[]): { from: number; to: number }[] {
   const ranges: { from: number; to: number }[] = [];
-  for (const d of list) for (const start of d.starts.keys()) ranges.push({ from: start, to: start + d.slot.size.bucketMs });
+  for (const d of list) for (const start of d.starts.keys()) ranges.push({ from: start, to: d.slot.size.grid.end(start) });
   ranges.sort((a, b) => a.from - b.from);
   const out: { from: number; to: number }[] = [];
   for (const r of ranges) {

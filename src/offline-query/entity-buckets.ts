@@ -24,8 +24,9 @@ export function readEntityBuckets(db: Db, group: BoundGroup, id: string, plans: 
   if (group.seriesId === null) return () => EMPTY_RUN;
   const seriesId = group.seriesId;
   const wanted = plans.filter(reads).map((p) => ({ from: p.firstBucket, to: p.lastBucket }));
-  const merged: MergedRun[] = mergeSpans(wanted, group.bucketMs).map(({ from, to }) => {
-    const run = readBucketRun(db, seriesId, group.bucketMs, group.match.groupKeys.length, group.keyIndex, id, from, to);
+  // Adjacent bucket starts lie one bucket apart, up to a day more on a zone's calendar.
+  const merged: MergedRun[] = mergeSpans(wanted, group.grid?.zone == null ? group.bucketMs : 2 * group.bucketMs).map(({ from, to }) => {
+    const run = readBucketRun(db, seriesId, group.bucketMs, group.match.groupKeys.length, group.keyIndex, id, from, to, group.grid?.slotMs ?? group.bucketMs);
     const order = run.order ?? Array.from({ length: run.count }, (_, i) => i);
     return { from, to, run, order, starts: order.map((i) => run.starts[i]!) };
   });

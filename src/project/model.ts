@@ -4,6 +4,7 @@ import type { OfflineSourceSpec } from "../dsl/offline-source.js";
 import type { ScalarSpec } from "../dsl/scalar.js";
 import type { Site } from "../dsl/site.js";
 import type { StreamSpec } from "../dsl/stream.js";
+import type { BucketCalendar } from "../time/bucket-grid.js";
 import type { Schedule } from "../time/schedule.js";
 
 /** A validated feature project: what every later stage works from. */
@@ -59,6 +60,8 @@ export interface MaterializationModel {
   readonly bucketFor: ReadonlyMap<number, number>;
   /** Bucket anchor, epoch ms (0 = the Unix epoch). */
   readonly anchor: number;
+  /** `bucketTimeZone` and `weekStart`: whole-day sizes follow this zone's calendar; null: fixed-length buckets. */
+  readonly calendar: BucketCalendar | null;
   readonly backfillSchedule: { readonly text: string; readonly schedule: Schedule } | null;
   readonly continuousBufferMs: number | null;
   /** `retention`: buckets are kept at least this long (beyond the largest window); null: the largest window. */

@@ -1,10 +1,12 @@
 import type { Site } from "../dsl/site.js";
 import { MATERIALIZATION_KEYS, type Materialization } from "../dsl/windowed.js";
+import { isCalendarSize } from "../time/bucket-grid.js";
 import { MAX_BUCKETS_PER_WINDOW, bucketCount } from "../time/buckets.js";
-import { DurationError, formatDuration, parseDuration } from "../time/duration.js";
+import { DAY_MS, DurationError, formatDuration, parseDuration } from "../time/duration.js";
 import { InstantError, parseInstant } from "../time/instant.js";
 import { ScheduleError, parseSchedule } from "../time/schedule.js";
 import type { MaterializationModel } from "./model.js";
+import { parseCalendar } from "./validate-calendar.js";
 import { problem, type Problem } from "./problem.js";
 import { reportUnknownOptions } from "./unknown-options.js";
 
@@ -31,7 +33,7 @@ export function validateMaterialization(
   const before = problems.length;
   if (input === true) {
     for (const w of windows) bucketFor.set(w.ms, w.ms);
-    return { bucketFor, anchor: 0, backfillSchedule: null, continuousBufferMs: null, retentionMs: null };
+    return { bucketFor, anchor: 0, calendar: null, backfillSchedule: null, continuousBufferMs: null, retentionMs: null };
   }
   if (typeof input !== "object" || input === null) {
     problems.push(problem("bad-bucket", `materialization of ${subject} must be true or an object`, site, { subject, hint: 'write materialization: { bucketDuration: "1d" } or materialization: true' }));
@@ -72,18 +74,22 @@ export function validateMaterialization(
     }
     bucketFor.set(w.ms, fallback);
   }
+  const calendar = parseCalendar(input, site, subject, problems);
   for (const [windowMs, bucket] of bucketFor) {
+    // A local day may last 23 hours (or less, where a zone skipped a date): a window then
+    // touches more calendar buckets than its length in nominal ones; two days cover it.
+    const spans = calendar !== null && isCalendarSize(bucket) ? bucketCount(windowMs + 2 * DAY_MS, bucket) : bucketCount(windowMs, bucket);
     if (bucket > windowMs) {
       problems.push(problem("bad-bucket", `bucket "${formatDuration(bucket)}" of ${subject} is longer than its window "${formatDuration(windowMs)}"`, site, { subject, hint: "use a bucket no longer than the window (buckets divide the window)" }));
-    } else if (bucketCount(windowMs, bucket) > MAX_BUCKETS_PER_WINDOW) {
-      problems.push(problem("bad-bucket", `window "${formatDuration(windowMs)}" of ${subject} spans ${bucketCount(windowMs, bucket).toLocaleString("en-US")} buckets of "${formatDuration(bucket)}"; at most ${MAX_BUCKETS_PER_WINDOW.toLocaleString("en-US")} are allowed`, site, { subject, hint: "use a larger bucket for this window, e.g. with bucketDurations" }));
+    } else if (spans > MAX_BUCKETS_PER_WINDOW) {
+      problems.push(problem("bad-bucket", `window "${formatDuration(windowMs)}" of ${subject} spans ${spans.toLocaleString("en-US")} buckets of "${formatDuration(bucket)}"; at most ${MAX_BUCKETS_PER_WINDOW.toLocaleString("en-US")} are allowed`, site, { subject, hint: "use a larger bucket for this window, e.g. with bucketDurations" }));
     }
   }
   const anchor = parseAnchor(input.bucketStart, site, subject, problems);
   const backfillSchedule = parseBackfillSchedule(input.backfillSchedule, site, subject, problems);
   const continuousBufferMs = input.continuousBufferDuration === undefined ? null : durationOrProblem(input.continuousBufferDuration, "continuousBufferDuration", site, subject, problems);
   const retentionMs = parseRetention(input.retention, windows, site, subject, problems);
-  return problems.length > before ? null : { bucketFor, anchor, backfillSchedule, continuousBufferMs, retentionMs };
+  return problems.length > before ? null : { bucketFor, anchor, calendar, backfillSchedule, continuousBufferMs, retentionMs };
 }
 
 /** `retention`: how long buckets are kept, at least the largest window. */

@@ -7,7 +7,7 @@ import { groupKeysOf, type SeriesDef } from "../series/derive.js";
 import { layoutSignature } from "../series/layout-signature.js";
 import type { SeriesRecord } from "../store/series-registry.js";
 import { parseLayout, sameShape, type SizeRecord } from "../store/size-state.js";
-import { alignDown } from "../time/buckets.js";
+import { gridOf, type BucketGrid } from "../time/bucket-grid.js";
 import { formatDuration } from "../time/duration.js";
 import { formatInstant } from "../time/instant.js";
 import type { SelectedWindow } from "./select-windows.js";
@@ -33,6 +33,8 @@ export interface BoundGroup {
   readonly seriesId: number | null;
   readonly bucketMs: number;
   readonly anchor: number;
+  /** The size's buckets: fixed, or a zone's calendar; null for row-log groups. */
+  readonly grid: BucketGrid | null;
   readonly bufferMs: number | null;
   readonly materializedThrough: number | null;
   /** Buckets ending at or before this were deleted by retention (SPEC 3); null: none yet. */
@@ -93,12 +95,13 @@ export function bindWindows(targets: readonly SelectedWindow[], ctx: BindContext
         let layout = layouts.get(layoutKey);
         if (layout === undefined) layouts.set(layoutKey, (layout = compileLayout(size.specs)));
         const cutoff = record?.maxEventTime == null ? null : retentionCutoff(record.maxEventTime, size);
+        const grid = gridOf(def, bucketMs);
         return {
           kind: "buckets", match: def, joinKey: feature.joinKey, keyIndex, grouped: def.groupKeys.length > 1 || feature.kind === "groupByWindowed",
-          layout, seriesId: record?.id ?? null, bucketMs, anchor: m.anchor, bufferMs: m.continuousBufferMs,
+          layout, seriesId: record?.id ?? null, bucketMs, anchor: m.anchor, grid, bufferMs: m.continuousBufferMs,
           materializedThrough: record?.materializedThrough ?? null,
           retentionCutoff: cutoff,
-          trustedFrom: trust.filledFrom === Infinity ? Infinity : Math.max(trust.filledFrom, cutoff === null ? -Infinity : alignDown(cutoff, bucketMs, m.anchor)),
+          trustedFrom: trust.filledFrom === Infinity ? Infinity : Math.max(trust.filledFrom, cutoff === null ? -Infinity : grid.alignDown(cutoff)),
           newestEvent: record?.maxEventTime ?? null,
           unfoldedFrom: record?.unfoldedFrom ?? null,
           offline: record === null ? null : (ctx.sizes.get(`${record.id}:${bucketMs}`)?.offline ?? null),
@@ -119,7 +122,7 @@ function rowGroup(feature: WindowedFeature, project: Project): MutableGroup {
   return {
     kind: "rows", match: { namespace: feature.source, groupKeys, feature: feature.feature, filter: feature.filter }, joinKey: feature.joinKey,
     keyIndex: groupKeys.indexOf(feature.joinKey), grouped: groupKeys.length > 1 || feature.kind === "groupByWindowed", layout: compileLayout([feature.agg]),
-    seriesId: null, bucketMs: 0, anchor: 0, bufferMs: null, materializedThrough: null, retentionCutoff: null, trustedFrom: Infinity, newestEvent: null, unfoldedFrom: null, offline: null, historyReason: null,
+    seriesId: null, bucketMs: 0, anchor: 0, grid: null, bufferMs: null, materializedThrough: null, retentionCutoff: null, trustedFrom: Infinity, newestEvent: null, unfoldedFrom: null, offline: null, historyReason: null,
     windows: [], notes: ["not materialized: computed from the row log"],
   };
 }
@@ -156,7 +159,7 @@ function trustOf(def: SeriesDef, size: SeriesDef["sizes"][number], record: Serie
     if (now.retention > was.retention) {
       // Buckets the shorter retention dropped are missing; those it kept are whole.
       const clock = record.maxEventTime;
-      const kept = clock === null ? -Infinity : alignDown(clock - was.retention - size.bucketMs, size.bucketMs, def.anchor);
+      const kept = clock === null ? -Infinity : gridOf(def, size.bucketMs).alignDown(clock - was.retention - size.bucketMs);
       return { filledFrom: Math.max(kept, stored.filledFrom ?? -Infinity), reason: `the ${bucket} buckets of series ${seriesId} were kept for ${formatDuration(was.retention)}, the project now keeps them for ${formatDuration(now.retention)}; \`agg backfill --feature ${feature.fqn}\` fills the buckets`, notes: [] };
     }
   }

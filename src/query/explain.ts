@@ -14,6 +14,8 @@ export interface ValueExplain {
   /** null when not materialized. */
   readonly bucketMs: number | null;
   readonly anchor: number | null;
+  /** The zone whose local dates the buckets follow (whole-day sizes with bucketTimeZone); null otherwise. */
+  readonly zone: string | null;
   readonly continuousBufferMs: number | null;
   readonly materializedThrough: number | null;
   /** The bucket slots the plan reads, `[first start, last end)`; stored buckets are listed below. */
@@ -44,7 +46,7 @@ export function explainValue(group: BoundGroup, plan: WindowPlan, fqn: string, r
     const b = run.order === null ? p : run.order[p]!;
     const start = run.starts[b]!;
     const rows = group.layout.rows(group.layout.decode(run.bytes.subarray(run.offsets[b], run.offsets[b + 1])));
-    const use = { start, end: start + group.bucketMs, rows };
+    const use = { start, end: group.grid === null ? start + group.bucketMs : group.grid.end(start), rows };
     buckets.push(group.grouped ? { ...use, group: run.keys === null ? "" : subKey(run.keys[b]!, group.keyIndex) } : use);
   }
   return {
@@ -52,6 +54,7 @@ export function explainValue(group: BoundGroup, plan: WindowPlan, fqn: string, r
     window: plan.window,
     bucketMs: materialized ? group.bucketMs : null,
     anchor: materialized ? group.anchor : null,
+    zone: group.grid?.zone ?? null,
     continuousBufferMs: group.bufferMs,
     materializedThrough: group.materializedThrough,
     bucketRange: plan.buckets,

@@ -28,6 +28,7 @@ export function planGroup(group: BoundGroup, at: number): GroupPlan {
     const size = planSize(at, {
       bucketMs: group.bucketMs,
       anchor: group.anchor,
+      ...(group.grid === null ? {} : { grid: group.grid }),
       bufferMs: group.bufferMs,
       materializedThrough: group.materializedThrough,
       trustedFrom: group.trustedFrom,

@@ -1,4 +1,4 @@
-import { bucketStart, bucketsOverlapping } from "../time/buckets.js";
+import { bucketGrid, type BucketGrid } from "../time/bucket-grid.js";
 import { closedSpan, firstMs, lastMs, type Span } from "./span.js";
 
 /** How a window's value is put together (SPEC 5.3). */
@@ -18,6 +18,8 @@ export type PlanMode =
 export interface SizeFacts {
   readonly bucketMs: number;
   readonly anchor: number;
+  /** The size's buckets (a zone's calendar, or fixed); absent: fixed from `anchor`. */
+  readonly grid?: BucketGrid;
   readonly bufferMs: number | null;
   /** M: the buckets hold every logged row before it (within the trusted part); null: never filled. */
   readonly materializedThrough: number | null;
@@ -37,6 +39,7 @@ export interface SizeFacts {
 
 /** What one bucket size of a series reads at time T; every window of that size shares it. */
 export interface SizePlan extends SizeFacts {
+  readonly grid: BucketGrid;
   readonly at: number;
   readonly mode: PlanMode;
   /** Start of the newest bucket merged. */
@@ -83,9 +86,10 @@ export interface WindowPlan {
  * bucket holding T is read from the row log up to T instead.
  */
 export function planSize(at: number, facts: SizeFacts): SizePlan {
-  const { bucketMs, anchor, bufferMs, materializedThrough: m } = facts;
-  const current = bucketStart(at, bucketMs, anchor);
-  let lastBucket = facts.newestEvent !== null && at < facts.newestEvent ? current - bucketMs : current;
+  const { bufferMs, materializedThrough: m } = facts;
+  const grid = facts.grid ?? bucketGrid(facts.bucketMs, facts.anchor);
+  const current = grid.start(at);
+  let lastBucket = facts.newestEvent !== null && at < facts.newestEvent ? grid.prev(current) : current;
   let mode: PlanMode = "buckets";
   let gapFrom: number | null = null;
   let rowsFrom: number | null = null;
@@ -97,32 +101,34 @@ export function planSize(at: number, facts: SizeFacts): SizePlan {
   } else if (bufferMs !== null && bufferMs < at - m) {
     // Buckets that end by M; the newest rows from the log; between them, nothing.
     mode = "buffer-gap";
-    lastBucket = Math.min(lastBucket, bucketStart(m - bucketMs, bucketMs, anchor));
-    gapFrom = lastBucket + bucketMs;
+    // The last bucket that ends by M.
+    lastBucket = Math.min(lastBucket, grid.prev(m));
+    gapFrom = grid.end(lastBucket);
     rowsFrom = at - bufferMs + 1;
   } else if (bufferMs !== null) {
     // The last filled bucket holds M - 1; it is read from the row log instead (from its start).
     mode = "buffer";
-    lastBucket = Math.min(lastBucket, bucketStart(m - 1, bucketMs, anchor) - bucketMs);
+    lastBucket = Math.min(lastBucket, grid.prev(m - 1));
   }
   let unfoldedTail = false;
   if (mode === "buckets" && facts.unfoldedFrom !== null && facts.unfoldedFrom <= at) {
     // Rows were logged from unfoldedFrom on without updating the buckets: the buckets that
     // end by then, and the rest from the row log (SPEC 5.3: any T, from the truth).
-    lastBucket = Math.min(lastBucket, bucketStart(facts.unfoldedFrom - bucketMs, bucketMs, anchor));
+    lastBucket = Math.min(lastBucket, grid.prev(facts.unfoldedFrom));
     unfoldedTail = true;
   }
-  if (mode !== "buffer-gap" && lastBucket + bucketMs <= at) rowsFrom = lastBucket + bucketMs;
-  return { ...facts, trustedFrom, at, mode, lastBucket, rowsFrom, gapFrom, unfoldedTail, historyTo: Math.min(trustedFrom, lastBucket + bucketMs, at + 1) };
+  const lastEnd = grid.end(lastBucket);
+  if (mode !== "buffer-gap" && lastEnd <= at) rowsFrom = lastEnd;
+  return { ...facts, grid, trustedFrom, at, mode, lastBucket, rowsFrom, gapFrom, unfoldedTail, historyTo: Math.min(trustedFrom, lastEnd, at + 1) };
 }
 
 /** A window of `windowMs` read at the size `size` plans. */
 export function planWindow(size: SizePlan, windowMs: number): WindowPlan {
-  const { at, bucketMs, anchor } = size;
+  const { at, grid } = size;
   // SPEC 5.3: every bucket [s, e) with e > T - W and s <= T; the plan may stop earlier.
-  const first = bucketsOverlapping(at - windowMs, at, bucketMs, anchor).first;
+  const first = grid.overlapping(at - windowMs, at).first;
   const bucketFrom = Math.max(first, size.trustedFrom);
-  const buckets: Span | null = bucketFrom <= size.lastBucket ? { from: bucketFrom, to: size.lastBucket + bucketMs, bounds: "[)" } : null;
+  const buckets: Span | null = bucketFrom <= size.lastBucket ? { from: bucketFrom, to: grid.end(size.lastBucket), bounds: "[)" } : null;
   const history: Span | null = first < size.historyTo ? { from: first, to: size.historyTo, bounds: "[)" } : null;
   let rows: Span | null = null;
   let uncovered: Span | null = null;

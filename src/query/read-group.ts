@@ -15,8 +15,9 @@ const NONE: readonly never[] = Object.freeze([]);
 export function readGroupBuckets(db: Db, group: BoundGroup, plan: GroupPlan, ids: readonly string[]): BucketRun[] {
   if (group.seriesId === null || plan.firstBucket === Infinity) return ids.map(() => EMPTY_RUN);
   const keyCount = group.match.groupKeys.length;
-  if (ids.length === 1) return [readBucketRun(db, group.seriesId, group.bucketMs, keyCount, group.keyIndex, ids[0]!, plan.firstBucket, plan.lastBucket)];
-  return readBucketRuns(db, group.seriesId, group.bucketMs, keyCount, group.keyIndex, ids, plan.firstBucket, plan.lastBucket);
+  const slotMs = group.grid?.slotMs ?? group.bucketMs;
+  if (ids.length === 1) return [readBucketRun(db, group.seriesId, group.bucketMs, keyCount, group.keyIndex, ids[0]!, plan.firstBucket, plan.lastBucket, slotMs)];
+  return readBucketRuns(db, group.seriesId, group.bucketMs, keyCount, group.keyIndex, ids, plan.firstBucket, plan.lastBucket, slotMs);
 }
 
 /**

@@ -2,6 +2,7 @@ import { compileLayout } from "../aggregate/index.js";
 import type { StateLayout } from "../aggregate/types.js";
 import type { SeriesRecord } from "../store/series-registry.js";
 import type { DeclaredSize } from "../store/size-state.js";
+import { gridOf, type BucketGrid } from "../time/bucket-grid.js";
 import type { SeriesDef } from "./derive.js";
 import { layoutSignature } from "./layout-signature.js";
 
@@ -18,6 +19,8 @@ export interface CompiledSize {
   readonly layout: StateLayout;
   /** What the buckets hold; recorded in the store when they are written. */
   readonly signature: string;
+  /** Where the buckets of this size start and end (fixed, or a zone's calendar). */
+  readonly grid: BucketGrid;
 }
 
 /** Pairs each definition with its registered id; definitions the store does not know are skipped. */
@@ -29,7 +32,7 @@ export function compileSeries(defs: readonly SeriesDef[], records: ReadonlyMap<s
     out.push({
       id: record.id,
       def,
-      sizes: def.sizes.map((size) => ({ bucketMs: size.bucketMs, retentionMs: size.retentionMs, layout: compileLayout(size.specs), signature: layoutSignature(def, size) })),
+      sizes: def.sizes.map((size) => ({ bucketMs: size.bucketMs, retentionMs: size.retentionMs, layout: compileLayout(size.specs), signature: layoutSignature(def, size), grid: gridOf(def, size.bucketMs) })),
     });
   }
   return out;
@@ -46,6 +49,6 @@ export function retentionCutoff(maxEventTime: number, size: Pick<CompiledSize, "
 /** Every size of `compiled` as the store's size records describe it (see claimSizes). */
 export function declaredSizes(compiled: readonly CompiledSeries[]): DeclaredSize[] {
   return compiled.flatMap((s) =>
-    s.sizes.map((size) => ({ seriesId: s.id, namespace: s.def.namespace, anchor: s.def.anchor, bucketMs: size.bucketMs, retentionMs: size.retentionMs, signature: size.signature })),
+    s.sizes.map((size) => ({ seriesId: s.id, namespace: s.def.namespace, anchor: s.def.anchor, calendar: s.def.calendar, bucketMs: size.bucketMs, retentionMs: size.retentionMs, signature: size.signature })),
   );
 }

@@ -2,6 +2,7 @@ import { aggLabel } from "../aggregate/index.js";
 import type { AggSpec } from "../aggregate/types.js";
 import { canonicalFilter, type FilterNode } from "../dsl/filter.js";
 import type { Project, WindowedFeature } from "../project/model.js";
+import type { BucketCalendar } from "../time/bucket-grid.js";
 
 /** One stored time series: what is aggregated, over which rows, grouped by what. */
 export interface SeriesDef {
@@ -17,6 +18,8 @@ export interface SeriesDef {
   readonly filterText: string;
   /** Bucket anchor in epoch ms (0: the Unix epoch). */
   readonly anchor: number;
+  /** `bucketTimeZone` and `weekStart`: whole-day sizes follow the zone's calendar; null: fixed-length buckets. */
+  readonly calendar: BucketCalendar | null;
   /** One state layout per bucket size: all aggregations at that size share a bucket record. */
   readonly sizes: readonly SizeLayout[];
   readonly rules: readonly Rule[];
@@ -40,8 +43,13 @@ export interface Rule {
   readonly dependents: readonly string[];
 }
 
-export function seriesIdentity(f: Pick<WindowedFeature, "source" | "feature" | "filter">, groupKeys: readonly string[], anchor: number): string {
-  return JSON.stringify({ ns: f.source, keys: groupKeys, agg: f.feature ?? "", filter: canonicalFilter(f.filter), anchor });
+/**
+ * A series' identity text. A zone (with its week start) is part of it, so another zone is
+ * another series; series without one keep the identity they always had.
+ */
+export function seriesIdentity(f: Pick<WindowedFeature, "source" | "feature" | "filter">, groupKeys: readonly string[], anchor: number, calendar: BucketCalendar | null = null): string {
+  const zoned = calendar === null ? {} : { zone: calendar.zone, weekStart: calendar.weekStart };
+  return JSON.stringify({ ns: f.source, keys: groupKeys, agg: f.feature ?? "", filter: canonicalFilter(f.filter), anchor, ...zoned });
 }
 
 /** The group keys of a feature's series, in the aggregated namespace's declaration order. */
@@ -59,11 +67,12 @@ export function deriveSeries(project: Project): SeriesDef[] {
   for (const feature of project.windowed) {
     if (feature.materialization === null) continue;
     const groupKeys = groupKeysOf(feature, project);
-    const identity = seriesIdentity(feature, groupKeys, feature.materialization.anchor);
+    const { anchor, calendar } = feature.materialization;
+    const identity = seriesIdentity(feature, groupKeys, anchor, calendar);
     let entry = byIdentity.get(identity);
     if (entry === undefined) {
       entry = {
-        base: { identity, namespace: feature.source, groupKeys, feature: feature.feature, filter: feature.filter, filterText: canonicalFilter(feature.filter), anchor: feature.materialization.anchor },
+        base: { identity, namespace: feature.source, groupKeys, feature: feature.feature, filter: feature.filter, filterText: canonicalFilter(feature.filter), anchor, calendar },
         features: [],
       };
       byIdentity.set(identity, entry);

@@ -1,5 +1,5 @@
 import type { BucketState, Row, StateLayout } from "../aggregate/types.js";
-import { bucketStart } from "../time/buckets.js";
+import type { BucketGrid } from "../time/bucket-grid.js";
 import type { SeriesDef } from "./derive.js";
 import { keyTextOf } from "./key-text.js";
 import { aggregatedValue, matchesFilter } from "./row-match.js";
@@ -18,9 +18,9 @@ export function landingKey(def: Pick<SeriesDef, "filter" | "groupKeys">, row: Ro
   return keyTextOf(def.groupKeys, row);
 }
 
-/** The start of the bucket of size `bucketMs` that holds event time `ts`. */
-export function bucketOf(def: Pick<SeriesDef, "anchor">, bucketMs: number, ts: number): number {
-  return bucketStart(ts, bucketMs, def.anchor);
+/** The start of the bucket of the size (its grid: fixed, or a zone's calendar days) that holds event time `ts`. */
+export function bucketOf(size: { readonly grid: BucketGrid }, ts: number): number {
+  return size.grid.start(ts);
 }
 
 /** Adds the row to a bucket state of the series (its aggregated value, and the row for by-row aggregations). */
@@ -38,8 +38,8 @@ export type FoldedStates<B extends { readonly state: BucketState }> = Map<number
  */
 export function foldRow<B extends { readonly state: BucketState }>(
   folded: FoldedStates<B>,
-  def: Pick<SeriesDef, "filter" | "groupKeys" | "anchor" | "feature">,
-  size: { readonly bucketMs: number; readonly layout: StateLayout },
+  def: Pick<SeriesDef, "filter" | "groupKeys" | "feature">,
+  size: { readonly grid: BucketGrid; readonly layout: StateLayout },
   ts: number,
   row: Row,
   make: (keyText: string) => B,
@@ -47,7 +47,7 @@ export function foldRow<B extends { readonly state: BucketState }>(
 ): boolean {
   const keyText = landingKey(def, row);
   if (keyText === null) return false;
-  const start = bucketOf(def, size.bucketMs, ts);
+  const start = bucketOf(size, ts);
   if (accept !== undefined && !accept(start, keyText)) return false;
   let byKey = folded.get(start);
   if (byKey === undefined) folded.set(start, (byKey = new Map()));

@@ -1,4 +1,6 @@
-import { formatDuration } from "../time/duration.js";
+import { WEEKDAYS } from "../dsl/windowed.js";
+import { isCalendarSize } from "../time/bucket-grid.js";
+import { formatDuration, WEEK_MS } from "../time/duration.js";
 import type { SeriesDef } from "./derive.js";
 
 /** One row of `agg list`: a rule of a series. */
@@ -9,6 +11,10 @@ export interface SeriesTableRow {
   /** The aggregated feature; "" for a bare count. */
   readonly agg: string;
   readonly bucket: string;
+  /** bucketTimeZone, for a whole-day size that follows its calendar. */
+  readonly bucketTimeZone?: string;
+  /** weekStart, for a 7-day multiple on a zone's calendar. */
+  readonly weekStart?: string;
   readonly retention: string;
   readonly aggregation: string;
   readonly dependentFeatures: readonly string[];
@@ -41,7 +47,7 @@ export function seriesTable(defs: readonly SeriesDef[], ids: ReadonlyMap<string,
         namespace: def.namespace,
         group: def.groupKeys,
         agg: def.feature ?? "",
-        bucket: formatDuration(rule.bucketMs),
+        ...bucketCells(def, rule.bucketMs),
         retention: formatDuration(rule.retentionMs),
         aggregation: rule.label,
         dependentFeatures: rule.dependents,
@@ -57,4 +63,18 @@ export function seriesTable(defs: readonly SeriesDef[], ids: ReadonlyMap<string,
 function sizeStatus(info: StoredSize): SeriesStatus {
   if (info.stale) return "needs backfill";
   return info.recorded && info.buckets > 0 ? "ok" : "empty";
+}
+
+/** The size, and the zone (and week start) a whole-day size follows (SPEC 1.2). */
+function bucketCells(def: SeriesDef, bucketMs: number): { bucket: string; bucketTimeZone?: string; weekStart?: string } {
+  const bucket = formatDuration(bucketMs);
+  if (def.calendar == null || !isCalendarSize(bucketMs)) return { bucket };
+  const { zone, weekStart } = def.calendar;
+  return bucketMs % WEEK_MS === 0 ? { bucket, bucketTimeZone: zone, weekStart: WEEKDAYS[weekStart - 1]! } : { bucket, bucketTimeZone: zone };
+}
+
+/** The Bucket cell of a table: `1d`, `1d America/New_York`, `7d America/New_York from Monday`. */
+export function bucketText(row: Pick<SeriesTableRow, "bucket" | "bucketTimeZone" | "weekStart">): string {
+  if (row.bucketTimeZone === undefined) return row.bucket;
+  return `${row.bucket} ${row.bucketTimeZone}${row.weekStart === undefined ? "" : ` from ${row.weekStart}`}`;
 }

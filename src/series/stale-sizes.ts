@@ -4,7 +4,7 @@ import { layoutSignature } from "./layout-signature.js";
 import type { Db } from "../store/open-store.js";
 import { readSeries } from "../store/series-registry.js";
 import { hasRowsIn, parseLayout, readSizeRecords, sameShape, type FillReason } from "../store/size-state.js";
-import { alignDown } from "../time/buckets.js";
+import { gridOf } from "../time/bucket-grid.js";
 
 /** Why a (series, size) is missing logged rows until a backfill. */
 export type StaleReason = FillReason;
@@ -60,7 +60,7 @@ export function staleSizes(db: Db, defs: readonly SeriesDef[]): StaleSize[] {
       if (record.filledFrom === null) continue;
       // Rows older than what retention keeps need no bucket.
       const clock = series!.maxEventTime;
-      const kept = clock === null ? -Infinity : alignDown(retentionCutoff(clock, size), size.bucketMs, def.anchor);
+      const kept = clock === null ? -Infinity : gridOf(def, size.bucketMs).alignDown(retentionCutoff(clock, size));
       if (hasRowsIn(db, def.namespace, Math.max(kept, first), record.filledFrom)) out.push({ ...base, reason: record.reason ?? "new", filledFrom: record.filledFrom });
     }
   }

@@ -1,3 +1,4 @@
+import { WEEKDAYS } from "../dsl/windowed.js";
 import type { SeriesDef } from "../series/derive.js";
 import type { Db } from "../store/open-store.js";
 import { readSeries } from "../store/series-registry.js";
@@ -7,7 +8,8 @@ import type { SeriesAge } from "./metrics.js";
 export function seriesLabel(def: SeriesDef): string {
   const filter = def.filterText === "" ? "" : ` where ${def.filterText}`;
   const anchor = def.anchor === 0 ? "" : ` @${new Date(def.anchor).toISOString()}`;
-  return `${def.namespace} / ${def.groupKeys.join(" ")} / ${def.feature ?? "count"}${filter}${anchor}`;
+  const zone = def.calendar == null ? "" : ` in ${def.calendar.zone}${def.calendar.weekStart === 1 ? "" : ` (weeks from ${WEEKDAYS[def.calendar.weekStart - 1]})`}`;
+  return `${def.namespace} / ${def.groupKeys.join(" ")} / ${def.feature ?? "count"}${filter}${anchor}${zone}`;
 }
 
 /** Each served series' data age at `now`, from the store's records (read-only). */

@@ -28,8 +28,10 @@ export const EMPTY_RUN: BucketRun = Object.freeze({ count: 0, starts: [], bytes:
  * The aggregates step through the same rows in the same order, so slots, lengths, keys
  * and bytes line up bucket for bucket; that order is the index's, and `toRun` sorts by
  * start when it is not (sorting in SQL would cost more than the read). Starts travel as
- * slots, `(start - firstStart) / bucketMs`: small integers cost SQLite and JSON.parse far
+ * slots, `(start - firstStart) / slotMs`: small integers cost SQLite and JSON.parse far
  * less than 13-digit ones, and stored starts are bucket-aligned, so the division is exact
+ * (`slotMs` is the bucket size on a fixed grid; on a zone's calendar, whose days differ in
+ * length, a second, on which every local day starts)
  * (better-sqlite3 binds every JS number as a REAL: the casts keep the arithmetic integer).
  * The states come packed, with their checksums (PACKED_STATES).
  */
@@ -45,7 +47,7 @@ function keyFilter(keyCount: number, keyIndex: number): string {
 }
 
 /**
- * The read's SQL; parameters: firstStart, bucketMs (for the slots), then series id, bucket
+ * The read's SQL; parameters: firstStart, slotMs (for the slots), then series id, bucket
  * size, the key value (many: a JSON array of them), firstStart, lastStart.
  */
 export function bucketRunSql(keyCount: number, keyIndex: number, many: boolean): string {
@@ -76,6 +78,8 @@ type PackedRow = [starts: string | null, lengths: string | null, bytes: Uint8Arr
 interface RunPlace {
   readonly seriesId: number;
   readonly bucketMs: number;
+  /** What a start's slot counts (see packedColumns). */
+  readonly slotMs: number;
   readonly keyIndex: number;
   readonly value: string;
 }
@@ -86,7 +90,7 @@ interface RunPlace {
  */
 function toRun(row: PackedRow | undefined, keyCount: number, firstStart: number, place: RunPlace): BucketRun {
   if (row === undefined || row[2] === null) return EMPTY_RUN;
-  const { bucketMs } = place;
+  const { bucketMs, slotMs } = place;
   const starts = JSON.parse(row[0]!) as number[];
   const lengths = JSON.parse(row[1]!) as number[];
   const bytes = row[2];
@@ -99,7 +103,7 @@ function toRun(row: PackedRow | undefined, keyCount: number, firstStart: number,
   let sorted = true;
   for (let i = 0; i < count; i++, crc += 4) {
     offsets[i + 1] = offsets[i]! + lengths[i]!;
-    starts[i] = firstStart + starts[i]! * bucketMs;
+    starts[i] = firstStart + starts[i]! * slotMs;
     if (bucketChecksum(starts[i]!, bytes, offsets[i]!, offsets[i + 1]!) !== storedChecksum(bytes, crc)) throw corruptBucket({ seriesId: place.seriesId, bucketMs, keys: keys?.[i]?.slice() ?? [place.value], start: starts[i]! });
     if (i > 0 && starts[i]! < starts[i - 1]!) sorted = false;
   }
@@ -113,11 +117,11 @@ function toRun(row: PackedRow | undefined, keyCount: number, firstStart: number,
  * The buckets whose group key has `value` at `keyIndex` and whose start lies in
  * [firstStart, lastStart]: one range scan of the primary key (k0) or of a k1..k3 index.
  */
-export function readBucketRun(db: Db, seriesId: number, bucketMs: number, keyCount: number, keyIndex: number, value: string, firstStart: number, lastStart: number): BucketRun {
+export function readBucketRun(db: Db, seriesId: number, bucketMs: number, keyCount: number, keyIndex: number, value: string, firstStart: number, lastStart: number, slotMs = bucketMs): BucketRun {
   const key = column(keyIndex);
   const statement = cached(db, `one:${keyCount}:${key}`, () => bucketRunSql(keyCount, keyIndex, false));
-  const row = statement.get(firstStart, bucketMs, seriesId, bucketMs, value, firstStart, lastStart) as PackedRow | undefined;
-  return toRun(row, keyCount, firstStart, { seriesId, bucketMs, keyIndex, value });
+  const row = statement.get(firstStart, slotMs, seriesId, bucketMs, value, firstStart, lastStart) as PackedRow | undefined;
+  return toRun(row, keyCount, firstStart, { seriesId, bucketMs, slotMs, keyIndex, value });
 }
 
 /**
@@ -125,15 +129,15 @@ export function readBucketRun(db: Db, seriesId: number, bucketMs: number, keyCou
  * `values` (EMPTY_RUN for an entity with no bucket). The values travel as one JSON array,
  * so one prepared statement serves any count.
  */
-export function readBucketRuns(db: Db, seriesId: number, bucketMs: number, keyCount: number, keyIndex: number, values: readonly string[], firstStart: number, lastStart: number): BucketRun[] {
+export function readBucketRuns(db: Db, seriesId: number, bucketMs: number, keyCount: number, keyIndex: number, values: readonly string[], firstStart: number, lastStart: number, slotMs = bucketMs): BucketRun[] {
   const key = column(keyIndex);
   const statement = cached(db, `many:${keyCount}:${key}`, () => bucketRunSql(keyCount, keyIndex, true));
   const index = new Map<string, number>();
   for (let i = 0; i < values.length; i++) index.set(values[i]!, i);
   const out = new Array<BucketRun>(values.length).fill(EMPTY_RUN);
-  for (const row of statement.all(firstStart, bucketMs, seriesId, bucketMs, JSON.stringify(values), firstStart, lastStart) as [string, ...PackedRow][]) {
+  for (const row of statement.all(firstStart, slotMs, seriesId, bucketMs, JSON.stringify(values), firstStart, lastStart) as [string, ...PackedRow][]) {
     const i = index.get(row[0]);
-    if (i !== undefined) out[i] = toRun([row[1], row[2], row[3], row[4]], keyCount, firstStart, { seriesId, bucketMs, keyIndex, value: row[0] });
+    if (i !== undefined) out[i] = toRun([row[1], row[2], row[3], row[4]], keyCount, firstStart, { seriesId, bucketMs, slotMs, keyIndex, value: row[0] });
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { alignDown, alignUp } from "../time/buckets.js";
+import { gridOf, type BucketCalendar } from "../time/bucket-grid.js";
 import type { Db } from "./open-store.js";
 
 /**
@@ -39,6 +39,7 @@ export interface DeclaredSize {
   readonly seriesId: number;
   readonly namespace: string;
   readonly anchor: number;
+  readonly calendar?: BucketCalendar | null;
   readonly bucketMs: number;
   readonly retentionMs: number;
   readonly signature: string;
@@ -83,15 +84,15 @@ function decideClaim(size: DeclaredSize, record: SizeRecord | undefined, clock: 
     let filledFrom = record!.filledFrom;
     if (clock !== null && now.retention > was.retention) {
       const cutoff = clock - was.retention - size.bucketMs;
-      // The first bucket start s with s + bucket > cutoff.
-      const firstKept = alignDown(cutoff, size.bucketMs, size.anchor);
+      // The first bucket that ends after the cutoff (its length may vary on a zone's calendar).
+      const firstKept = gridOf(size, size.bucketMs).alignDown(cutoff);
       filledFrom = filledFrom === null ? firstKept : Math.max(filledFrom, firstKept);
     }
     const reason = filledFrom === null ? null : filledFrom === record!.filledFrom ? record!.reason : "retention";
     return { record: { layout: size.signature, filledFrom, reason }, clearBuckets: false, result: "retention" };
   }
   const last = newest();
-  const filledFrom = last === null ? null : alignUp(last + 1, size.bucketMs, size.anchor);
+  const filledFrom = last === null ? null : gridOf(size, size.bucketMs).alignUp(last + 1);
   const reason = filledFrom === null ? null : record === undefined ? "new" : "changed";
   const result = record !== undefined ? "changed" : last === null ? "new" : "new-with-history";
   return { record: { layout: size.signature, filledFrom, reason }, clearBuckets: record !== undefined, result };
@@ -191,6 +192,9 @@ interface Layout {
   readonly aggs: readonly string[];
   readonly anchor: number;
   readonly retention: number;
+  /** bucketTimeZone and weekStart, recorded only when a zone is declared. */
+  readonly zone?: string;
+  readonly weekStart?: number;
 }
 
 /** A recorded layout signature (see series/layout-signature.ts); null for one of an older format. */
@@ -203,7 +207,13 @@ export function parseLayout(text: string): Layout | null {
   }
 }
 
-/** Buckets of one layout can be read as the other's: the same aggregations and anchor. */
+/** Buckets of one layout can be read as the other's: the same aggregations, anchor and zone. */
 export function sameShape(a: Layout, b: Layout): boolean {
-  return a.anchor === b.anchor && JSON.stringify(a.aggs) === JSON.stringify(b.aggs);
+  return a.anchor === b.anchor && a.zone === b.zone && a.weekStart === b.weekStart && JSON.stringify(a.aggs) === JSON.stringify(b.aggs);
+}
+
+/** The anchor and calendar a recorded layout's buckets were filled on (store/unfolded-rows.ts aligns to them). */
+export function layoutCalendar(layout: Layout | null): { anchor: number; calendar: BucketCalendar | null } {
+  if (layout === null) return { anchor: 0, calendar: null };
+  return { anchor: layout.anchor, calendar: typeof layout.zone === "string" ? { zone: layout.zone, weekStart: layout.weekStart ?? 1 } : null };
 }

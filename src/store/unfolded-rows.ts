@@ -1,6 +1,6 @@
-import { alignUp } from "../time/buckets.js";
+import { gridOf } from "../time/bucket-grid.js";
 import type { Db } from "./open-store.js";
-import { parseLayout } from "./size-state.js";
+import { layoutCalendar, parseLayout } from "./size-state.js";
 
 /**
  * Rows a commit logged without folding them into some sizes' buckets: a resolver with
@@ -89,7 +89,7 @@ function place(state: SeriesState, t: number, span: { first: number; last: numbe
 
 /** The size's filled part starts at the first bucket boundary after `newest`, or later. */
 function raise(db: Db, seriesId: number, size: SizeRow, newest: number): void {
-  const from = alignUp(newest + 1, size.bucket_ms, parseLayout(size.layout)?.anchor ?? 0);
+  const from = gridOf(layoutCalendar(parseLayout(size.layout)), size.bucket_ms).alignUp(newest + 1);
   if (size.filled_from !== null && from <= size.filled_from) return;
   db.prepare("UPDATE series_sizes SET filled_from = ?, filled_reason = 'unfolded' WHERE series_id = ? AND bucket_ms = ?").run(from, seriesId, size.bucket_ms);
 }

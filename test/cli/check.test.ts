@@ -46,6 +46,10 @@ const CASES: [fixture: string, where: string, message: string][] = [
   ["unknown-stream-option", "features/streams.ts:5", 'unknown option "updatesMaterializedAggregation" in stream "transactions"; did you mean "updatesMaterializedAggregations"?'],
   ["too-many-group-keys", "features/user.ts:6", "user.by_everything has 5 group keys; at most 4 are supported"],
   ["retention-shorter-than-window", "features/user.ts:6", 'retention "3d" of user.txn_sum is shorter than its window "7d"'],
+  ["bad-time-zone", "features/user.ts:6", 'unknown bucketTimeZone "America/New_Yrok" in user.txn_sum; did you mean "America/New_York"?'],
+  ["zone-with-bucket-start", "features/user.ts:6", "user.txn_sum sets both bucketStart and bucketTimeZone"],
+  ["week-start-without-zone", "features/user.ts:6", "weekStart of user.txn_sum needs a bucketTimeZone"],
+  ["bad-week-start", "features/user.ts:6", 'invalid weekStart "Sundy" in user.txn_sum; did you mean "Sunday"?'],
 ];
 
 describe("agg check", () => {

@@ -49,6 +49,15 @@ test("windowed defaults must match the aggregation's value", () => {
   expectTypeOf(Usr.total.fqn).toEqualTypeOf<string>();
 });
 
+test("weekStart is a day name", () => {
+  features("usr_weeks", {
+    id: string().primary(),
+    weeks: windowed("7d", { expression: Txn.amount.sum(), materialization: { bucketDuration: "7d", bucketTimeZone: "Europe/Berlin", weekStart: "Sunday" } }),
+    // @ts-expect-error "Sundy" is not a day of the week
+    typo: windowed("7d", { expression: Txn.amount.sum(), materialization: { bucketDuration: "7d", bucketTimeZone: "Europe/Berlin", weekStart: "Sundy" } }),
+  });
+});
+
 test("a resolver must return the namespace's row", () => {
   const message = z.object({ id: z.string(), user: z.string(), amount: z.number(), ts: z.string() });
   stream({

@@ -5,6 +5,8 @@ import type { Db } from "../../store/open-store.js";
 import { AggError } from "../../errors.js";
 import { formatDuration } from "../../time/duration.js";
 import { formatInstant, InstantError, parseInstant } from "../../time/instant.js";
+import { gridOf } from "../../time/bucket-grid.js";
+import { formatLocalTime } from "../../time/zone-days.js";
 import type { Io } from "../io.js";
 import { renderTable } from "../render-table.js";
 
@@ -42,6 +44,7 @@ export function planJson(item: PlanItem) {
     bucket: formatDuration(item.size.bucketMs),
     lower: item.range === null ? null : formatInstant(item.range.lower),
     upper: item.range === null ? null : formatInstant(item.range.upper),
+    ...zonedJson(item),
     rows: item.rows,
     note: note(item) || null,
     features: dependents(item),
@@ -52,13 +55,35 @@ export function planJson(item: PlanItem) {
 export function planTable(io: Io, source: string, plan: readonly PlanItem[]): string {
   const rows = plan.map((item) => [
     String(item.series.id),
-    formatDuration(item.size.bucketMs),
-    item.range === null ? "-" : formatInstant(item.range.lower),
-    item.range === null ? "-" : formatInstant(item.range.upper),
+    bucketCell(item),
+    item.range === null ? "-" : timeCell(item, item.range.lower),
+    item.range === null ? "-" : timeCell(item, item.range.upper),
     item.rows.toLocaleString("en-US"),
     note(item),
   ]);
   return `Plan (source: ${source}):\n${renderTable(io, ["Series", "Bucket", "From", "To (excl.)", "Rows", "Note"], rows)}`;
+}
+
+/** The zone a whole-day size follows (its buckets are local days), or null. */
+function zoneOf(item: PlanItem): string | null {
+  return gridOf(item.series.def, item.size.bucketMs).zone;
+}
+
+function bucketCell(item: PlanItem): string {
+  const zone = zoneOf(item);
+  return zone === null ? formatDuration(item.size.bucketMs) : `${formatDuration(item.size.bucketMs)} ${zone}`;
+}
+
+/** A range end in UTC, and on a zone's calendar also as local time: `2024-03-10T05:00:00Z (2024-03-10T00:00:00-05:00)`. */
+function timeCell(item: PlanItem, t: number): string {
+  const zone = zoneOf(item);
+  return zone === null ? formatInstant(t) : `${formatInstant(t)} (${formatLocalTime(t, zone)})`;
+}
+
+function zonedJson(item: PlanItem) {
+  const zone = zoneOf(item);
+  if (zone === null) return {};
+  return { bucketTimeZone: zone, localLower: item.range === null ? null : formatLocalTime(item.range.lower, zone), localUpper: item.range === null ? null : formatLocalTime(item.range.upper, zone) };
 }
 
 function note(item: PlanItem): string {

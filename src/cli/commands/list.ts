@@ -1,6 +1,6 @@
 import type { SeriesDef } from "../../series/derive.js";
 import type { SeriesListRow } from "../../series/build-series-table.js";
-import type { SeriesTableRow } from "../../series/series-table.js";
+import { bucketText, type SeriesTableRow } from "../../series/series-table.js";
 import type { GlobalOptions } from "../context.js";
 import type { Io } from "../io.js";
 import { renderTable } from "../render-table.js";
@@ -41,11 +41,12 @@ export function seriesRowsTable(io: Io, rows: readonly SeriesListRow[], wide: bo
 export type ListedRow = ReturnType<typeof narrow>;
 
 function narrow(r: SeriesTableRow & { lastBackfill: string | null; nextBackfill: string | null }) {
-  return { series: r.series, namespace: r.namespace, group: r.group, agg: r.agg, bucket: r.bucket, retention: r.retention, aggregation: r.aggregation, dependentFeatures: r.dependentFeatures };
+  const zoned = r.bucketTimeZone === undefined ? {} : { bucketTimeZone: r.bucketTimeZone, ...(r.weekStart === undefined ? {} : { weekStart: r.weekStart }) };
+  return { series: r.series, namespace: r.namespace, group: r.group, agg: r.agg, bucket: r.bucket, ...zoned, retention: r.retention, aggregation: r.aggregation, dependentFeatures: r.dependentFeatures };
 }
 
 function cells(r: SeriesTableRow): string[] {
-  return [String(r.series), r.namespace, r.group.join(" "), r.agg, r.bucket, r.retention, r.aggregation, r.dependentFeatures.join(" ")];
+  return [String(r.series), r.namespace, r.group.join(" "), r.agg, bucketText(r), r.retention, r.aggregation, r.dependentFeatures.join(" ")];
 }
 
 function wideCells(io: Io, r: SeriesTableRow & { lastBackfill: string | null; nextBackfill: string | null }): string[] {

@@ -9,6 +9,7 @@ import { parseIds } from "../../query/parse-ids.js";
 import { formatSpan } from "../../query/span.js";
 import { formatDuration } from "../../time/duration.js";
 import { InstantError, formatInstant, parseInstant } from "../../time/instant.js";
+import { formatLocalTime } from "../../time/zone-days.js";
 import { storePath, type GlobalOptions } from "../context.js";
 import type { Io } from "../io.js";
 import { loadProjectFor } from "../session.js";
@@ -132,8 +133,13 @@ function renderExplain(io: Io, result: QueryResult): string {
       lines.push(`  window   ${formatSpan(e.window)}  (${e.mode})`);
       if (e.bucketMs !== null) {
         const range = e.bucketRange === null ? "none" : formatSpan(e.bucketRange);
-        lines.push(`  buckets  ${formatDuration(e.bucketMs)} buckets in ${range}: ${e.buckets.length} stored, ${plural(e.buckets.reduce((n, b) => n + b.rows, 0), "row")}`);
-        for (const b of e.buckets) lines.push(`           [${formatInstant(b.start)}, ${formatInstant(b.end)})  ${plural(b.rows, "row")}${b.group === undefined ? "" : `  group ${b.group}`}`);
+        const zone = e.zone;
+        // Calendar buckets: each time in UTC, then as the zone's local time.
+        const local = (from: number, to: number, bounds: string): string => (zone === null ? "" : `  = ${bounds[0]}${formatLocalTime(from, zone)}, ${formatLocalTime(to, zone)}${bounds[1]} ${zone}`);
+        const days = zone === null ? "" : ` (local calendar of ${zone})`;
+        lines.push(`  buckets  ${formatDuration(e.bucketMs)} buckets${days} in ${range}: ${e.buckets.length} stored, ${plural(e.buckets.reduce((n, b) => n + b.rows, 0), "row")}`);
+        if (e.bucketRange !== null && zone !== null) lines.push(`          ${local(e.bucketRange.from, e.bucketRange.to, e.bucketRange.bounds)}`);
+        for (const b of e.buckets) lines.push(`           [${formatInstant(b.start)}, ${formatInstant(b.end)})  ${plural(b.rows, "row")}${b.group === undefined ? "" : `  group ${b.group}`}${local(b.start, b.end, "[)")}`);
       }
       if (e.rowLog !== null) lines.push(`  row log  ${formatSpan(e.rowLog.span)}: ${plural(e.rowLog.rows, "row")}`);
       else if (e.mode !== "buckets") lines.push("  row log  none of the window is read from it");

@@ -76,7 +76,7 @@ export function feature(name: string, windows: number[], o: FeatureOptions = {})
     materialization:
       bucket === null
         ? null
-        : { bucketFor: new Map(windows.map((w) => [w, bucket === "window" ? w : bucket])), anchor: o.anchor ?? 0, backfillSchedule: null, continuousBufferMs: o.bufferMs ?? null, retentionMs: null },
+        : { bucketFor: new Map(windows.map((w) => [w, bucket === "window" ? w : bucket])), anchor: o.anchor ?? 0, calendar: null, backfillSchedule: null, continuousBufferMs: o.bufferMs ?? null, retentionMs: null },
     hasDefault: o.default !== undefined,
     default: o.default,
     site: null,
