@@ -1,6 +1,6 @@
 import type { Site } from "../dsl/site.js";
 import { WEEKDAYS } from "../dsl/windowed.js";
-import { closestName } from "../series/fqn.js";
+import { closestName } from "../closest-name.js";
 import type { BucketCalendar } from "../time/bucket-grid.js";
 import { problem, type Problem } from "./problem.js";
 

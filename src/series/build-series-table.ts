@@ -8,7 +8,8 @@ import { formatInstant } from "../time/instant.js";
 import { nextRun } from "../time/schedule.js";
 import { AggError } from "../errors.js";
 import type { SeriesDef } from "./derive.js";
-import { parseFeatureName, closestName, FqnError } from "./fqn.js";
+import { closestName } from "../closest-name.js";
+import { parseFeatureName, FqnError } from "./fqn.js";
 import { seriesTable, type SeriesTableRow } from "./series-table.js";
 
 export type SeriesListRow = SeriesTableRow & { readonly lastBackfill: string | null; readonly nextBackfill: string | null };

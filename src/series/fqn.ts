@@ -121,6 +121,3 @@ export function formatFeatureName(name: FeatureName): string {
 export function isIdentifier(text: string): boolean {
   return IDENT_RE.test(text);
 }
-
-/** Kept here too: the did-you-mean helper lives in closest-name.ts (the DSL uses it without the series stage). */
-export { closestName } from "../closest-name.js";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { closestName } from "../../../src/closest-name.js";
 import {
   FqnError,
-  closestName,
   formatFeatureName,
   formatWindowFqn,
   isIdentifier,
