@@ -18,6 +18,11 @@ import { liveWorkspace } from "../fixtures/brokers/live-project.js";
 const txn = (id: string) => ({ id, user_id: "u1", merchant_id: "m1", amount: 2.5, category: "food", ts: "2024-03-01T10:00:00Z" });
 
 describe("agg ingest --follow: errors, bad messages, check, stdin", () => {
+  /** How many times the group delivered the stream's one pending entry (XPENDING's count). */
+  const deliveryCount = async (stream: string): Promise<number> => {
+    const pending = (await client.sendCommand(["XPENDING", stream, "agg", "-", "+", "10"])) as unknown[][];
+    return pending.length === 0 ? 0 : Number(pending[0]![3]);
+  };
   const dir = liveWorkspace("agg-follow-cli-");
   let redis: RedisServer;
   let client: RedisClient;
@@ -91,6 +96,39 @@ describe("agg ingest --follow: errors, bad messages, check, stdin", () => {
     expect(countRows(join(dir, "fail.db"))).toBe(2);
     // f1 and f2 acknowledged; the bad entry (and f3, read behind it) still pending.
     expect((await groupState(client, stream, "agg"))?.pending).toBe(2);
+  });
+
+  it("a poison entry (delivered again and again, never committed: it kills the consumer) is rejected after AGG_MAX_DELIVERIES, so it cannot block the stream", async () => {
+    const stream = "poison-stream";
+    await produce(client, stream, [txn("p1")]);
+    const poisonEnv = { ...env(stream), AGG_SOURCE_LIVE_CONSUMER: "c1", AGG_MAX_DELIVERIES: "3" };
+    // Three deliveries that die before their batch commits (a batch commits 1 s after its first message).
+    for (let run = 0; run < 3; run++) {
+      const child = startAgg(args("poison.db"), { cwd: dir, env: poisonEnv });
+      const exit = new Promise((resolve) => child.once("close", resolve));
+      let delivered = false;
+      for (let i = 0; i < 1000 && !delivered; i++) {
+        const consumers = (await client.sendCommand(["XINFO", "CONSUMERS", stream, "agg"]).catch(() => [])) as unknown[][];
+        delivered = consumers.some((c) => c.includes("c1") && Number(c[c.indexOf("pending") + 1]) === 1) && (await deliveryCount(stream)) === run + 1;
+        if (!delivered) await sleep(10);
+      }
+      child.kill("SIGKILL");
+      await exit;
+      expect(delivered, `delivery ${run + 1}`).toBe(true);
+    }
+    expect(countRows(join(dir, "poison.db"))).toBe(0);
+    // The fourth delivery is over the limit: rejected (to the dead letter, with skip) and acknowledged.
+    const child = startAgg(args("poison.db", "--on-error", "skip", "--dead-letter", "poison.ndjson"), { cwd: dir, env: poisonEnv });
+    const exit = new Promise<number | null>((resolve) => child.once("close", resolve));
+    for (let i = 0; i < 200 && (await groupState(client, stream, "agg"))?.pending !== 0; i++) await sleep(50);
+    child.kill("SIGTERM");
+    expect(await exit).toBe(0);
+    expect(await groupState(client, stream, "agg")).toEqual({ pending: 0, lag: 0 });
+    expect(countRows(join(dir, "poison.db"))).toBe(0);
+    const dead = readFileSync(join(dir, "poison.ndjson"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { reason: string; message: string });
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.reason).toMatch(/^entry \d+-\d+ was delivered 4 times and never committed/);
+    expect(JSON.parse(dead[0]!.message)).toEqual(txn("p1"));
   });
 
   it("agg check warns about a password in a redisStream url", async () => {
