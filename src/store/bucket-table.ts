@@ -34,7 +34,6 @@ export class BucketTable implements BucketStore {
   private readonly putOne;
   private readonly deleteOne;
   private readonly deleteBetween;
-  private readonly deleteUpTo;
   private readonly newest;
   private readonly ranges = new Map<number, Statement>();
 
@@ -56,10 +55,9 @@ export class BucketTable implements BucketStore {
     this.deleteOne = db.prepare<[number, number, string, string, string, string, number]>(
       "DELETE FROM buckets WHERE series_id = ? AND bucket_ms = ? AND k0 = ? AND k1 = ? AND k2 = ? AND k3 = ? AND start = ?",
     );
-    // The next three run on buckets_by_start (migration 2), which only `start + 0` matches:
+    // The next two run on buckets_by_start (migration 2), which only `start + 0` matches:
     // a time range of the size, not every key.
     this.deleteBetween = db.prepare<[number, number, number, number]>("DELETE FROM buckets WHERE series_id = ? AND bucket_ms = ? AND start + 0 >= ? AND start + 0 < ?");
-    this.deleteUpTo = db.prepare<[number, number, number]>("DELETE FROM buckets WHERE series_id = ? AND bucket_ms = ? AND start + 0 <= ?");
     this.newest = db.prepare<[number, number], { start: number }>("SELECT start + 0 AS start FROM buckets WHERE series_id = ? AND bucket_ms = ? ORDER BY start + 0 DESC LIMIT 1");
   }
 
@@ -155,11 +153,5 @@ export class BucketTable implements BucketStore {
   /** Deletes a (series, size)'s buckets with start in [from, to); returns how many. */
   deleteRange(seriesId: number, bucketMs: number, from: number, to: number): number {
     return this.deleteBetween.run(seriesId, bucketMs, from, to).changes;
-  }
-
-  /** Retention: deletes buckets that end at or before `cutoff`; returns how many. */
-  deleteEndingBy(seriesId: number, bucketMs: number, cutoff: number): number {
-    // start + bucketMs <= cutoff, written so that the start index serves it.
-    return this.deleteUpTo.run(seriesId, bucketMs, cutoff - bucketMs).changes;
   }
 }

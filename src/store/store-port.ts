@@ -49,10 +49,8 @@ export interface BucketStore {
   delete(seriesId: number, bucketMs: number, keys: readonly string[], start: number): number;
   /** The buckets of a (series, size) with start in [from, to), packed, with the damaged ones listed. */
   readRange(seriesId: number, bucketMs: number, keyCount: number, from: number, to: number): StoredRange;
-  /** Deletes a (series, size)'s buckets with start in [from, to); returns how many. */
+  /** Deletes a (series, size)'s buckets with start in [from, to) (retention too: from the beginning to the first kept start); returns how many. */
   deleteRange(seriesId: number, bucketMs: number, from: number, to: number): number;
-  /** Retention: deletes the buckets that end at or before `cutoff`; returns how many. */
-  deleteEndingBy(seriesId: number, bucketMs: number, cutoff: number): number;
   /** The newest bucket start of a (series, size), or null when it has none. */
   newestStart(seriesId: number, bucketMs: number): number | null;
 }

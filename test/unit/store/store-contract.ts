@@ -131,8 +131,8 @@ export function storeContract(name: string, open: OpenStore): void {
       first.tx.write(() => {
         expect(b.delete(7, HOUR, ["u2"], T0)).toBe(1);
         expect(b.delete(7, HOUR, ["u2"], T0)).toBe(0);
-        // Buckets ending at or before T0 + 3h: the ones starting at T0, T0 + 1h and T0 + 2h.
-        expect(b.deleteEndingBy(7, HOUR, T0 + 3 * HOUR)).toBe(5);
+        // Retention: every bucket before T0 + 3h (those starting at T0, T0 + 1h and T0 + 2h; one was deleted above).
+        expect(b.deleteRange(7, HOUR, -Number.MAX_SAFE_INTEGER, T0 + 3 * HOUR)).toBe(5);
         expect(b.deleteRange(7, HOUR, T0 + 8 * HOUR, T0 + 20 * HOUR)).toBe(4);
       });
       first.tx.read(() => {
