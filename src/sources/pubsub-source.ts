@@ -18,8 +18,13 @@ const MAX_OUTSTANDING = 20_000;
  * client library's lease manager extends its ack deadline (up to an hour), so an open
  * batch is not redelivered. Messages read ahead but not committed at a stop are nacked by
  * the library's close (delivered again at once); after a crash they come back once their
- * deadline passes. Pub/Sub does not order messages (without ordering keys).
+ * deadline passes. Each extension is at most MAX_ACK_DEADLINE_S: the library would otherwise
+ * extend by the 99th percentile of its ack times (up to 10 minutes), and a crashed
+ * consumer's messages would wait that long to be delivered to another. Pub/Sub does not order messages (without ordering keys).
  */
+/** The longest one lease extension asks for, in seconds: how long a crashed consumer's messages wait, at most. */
+const MAX_ACK_DEADLINE_S = 20;
+
 export async function openPubSubSource(settings: PubSubSettings, ctx: SourceContext, where: string): Promise<MessageSource> {
   const prefix = envPrefix(settings.name);
   // The emulator needs no credentials: do not probe the cloud metadata server for them.
@@ -49,7 +54,7 @@ export async function openPubSubSource(settings: PubSubSettings, ctx: SourceCont
     });
   }
   const outstanding = Math.min(MAX_OUTSTANDING, ctx.batchSize + 1000);
-  const subscription = client.subscription(name, { flowControl: { maxMessages: outstanding, allowExcessMessages: false }, maxExtensionTime: Duration.from({ minutes: 60 }) });
+  const subscription = client.subscription(name, { flowControl: { maxMessages: outstanding, allowExcessMessages: false }, maxAckDeadline: Duration.from({ seconds: MAX_ACK_DEADLINE_S }), maxExtensionTime: Duration.from({ minutes: 60 }) });
   return new PubSubSource(client, subscription, description, ctx);
 }
 
