@@ -138,8 +138,8 @@ async function ingestBaseline(file, dbFile) {
  * log, no validation, no state arithmetic: the floor under ingest's bucket side.
  */
 async function bucketWriteFloor(file, dbFile) {
-  const { openDatabase } = await import(join(repo, "dist", "store", "open-store.js"));
-  const { tuneForWrites } = await import(join(repo, "dist", "store", "tune-for-writes.js"));
+  const { openDatabase } = await import(join(repo, "dist", "store", "sqlite", "open-store.js"));
+  const { tuneForWrites } = await import(join(repo, "dist", "store", "sqlite", "tune-for-writes.js"));
   for (const suffix of ["", "-wal", "-shm"]) rmSync(dbFile + suffix, { force: true });
   const db = openDatabase(dbFile);
   tuneForWrites(db);
@@ -345,7 +345,7 @@ async function rawFigures(store) {
   const historyDb = new Database(historyStore, { readonly: true });
   const fromLog = { m0: prepareQuery(historyDb, project, defs, ["merchant.txn_count__2592000__"]), u42: prepareQuery(historyDb, project, defs, ["user.txn_sum__2592000__"]) };
   // ...and with the per-entity row-log index an ingest creates while a series reads its history that way.
-  const { ensureRowKeyIndexes, dropRowKeyIndexes } = await import(join(repo, "dist", "store", "row-log.js"));
+  const { ensureRowKeyIndexes, dropRowKeyIndexes } = await import(join(repo, "dist", "store", "sqlite", "row-log.js"));
   const keyed = join(work, "history-keyed.db");
   copyFileSync(historyStore, keyed);
   const index = new Database(keyed);

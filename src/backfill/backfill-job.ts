@@ -2,7 +2,7 @@ import { AggError, isAggError } from "../errors.js";
 import type { OfflineSourceModel, Project } from "../project/model.js";
 import type { CompiledSeries } from "../series/compiled-series.js";
 import { completeJob, createJob, failJob, recordJobProgress, setJobRange, startJob } from "../store/jobs.js";
-import type { Db } from "../store/open-store.js";
+import type { Db } from "../store/sqlite/open-store.js";
 import { readSizeRecords, type SizeRecord } from "../store/size-state.js";
 import { rowsPastRetention, type PastRetention } from "./past-retention.js";
 import { processStart } from "./process-alive.js";

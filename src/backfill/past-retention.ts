@@ -1,5 +1,5 @@
 import { retentionCutoff } from "../series/compiled-series.js";
-import type { Db } from "../store/open-store.js";
+import type { Db } from "../store/sqlite/open-store.js";
 import { seriesMaxEventTime } from "../store/series-registry.js";
 import { gridOf } from "../time/bucket-grid.js";
 import type { PlanItem } from "./plan-backfill.js";

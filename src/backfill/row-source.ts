@@ -1,5 +1,5 @@
-import type { Db } from "../store/open-store.js";
-import { RowLog, type LoggedRow } from "../store/row-log.js";
+import type { Db } from "../store/sqlite/open-store.js";
+import { RowLog, type LoggedRow } from "../store/sqlite/row-log.js";
 import { rowTimeBounds } from "../store/row-time-bounds.js";
 
 /**

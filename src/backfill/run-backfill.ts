@@ -1,10 +1,10 @@
-import type { Db } from "../store/open-store.js";
+import type { Db } from "../store/sqlite/open-store.js";
 import { sqliteTransactions } from "../store/sqlite/sqlite-transactions.js";
-import { BucketTable } from "../store/bucket-table.js";
+import { BucketTable } from "../store/sqlite/bucket-table.js";
 import { clearOfflineWithin, extendFilled, noteOfflineRange } from "../store/size-state.js";
 import { abandonRefold, advanceMaterializedThrough, beginRefold, continueRefold, finishRefold, type UnfoldedSpan } from "../store/unfolded-rows.js";
 import { processStart, processState } from "./process-alive.js";
-import { tuneForWrites } from "../store/tune-for-writes.js";
+import { tuneForWrites } from "../store/sqlite/tune-for-writes.js";
 import { bucketGrid, gridOf, type BucketGrid } from "../time/bucket-grid.js";
 import type { PlanItem } from "./plan-backfill.js";
 import { replaceChunk } from "./replace-chunk.js";

@@ -1,7 +1,7 @@
 import { isAggError } from "../errors.js";
 import type { Project } from "../project/model.js";
 import type { CompiledSeries } from "../series/compiled-series.js";
-import type { Db } from "../store/open-store.js";
+import type { Db } from "../store/sqlite/open-store.js";
 import { scheduleRuns } from "../store/job-history.js";
 import { failStaleJobs, recordScheduleRun, type StaleJob } from "../store/jobs.js";
 import { storeError } from "../store/store-error.js";

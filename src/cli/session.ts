@@ -1,6 +1,6 @@
 import type { Project } from "../project/model.js";
 import type { SeriesDef } from "../series/derive.js";
-import type { Db } from "../store/open-store.js";
+import type { Db } from "../store/sqlite/open-store.js";
 import type { SeriesRecord } from "../store/series-registry.js";
 import type { ClaimedSize } from "../store/size-state.js";
 import { projectDir, storeOptions, storePath, type GlobalOptions } from "./context.js";
@@ -43,7 +43,7 @@ export async function loadProjectFor(io: Io, options: GlobalOptions, load: { res
  */
 export async function openStoreFor(io: Io, options: GlobalOptions, project: Project, { claim = true }: { claim?: boolean } = {}): Promise<Session> {
   const { deriveSeries } = await import("../series/derive.js");
-  const { openDatabase } = await import("../store/open-store.js");
+  const { openDatabase } = await import("../store/sqlite/open-store.js");
   const { registerSeries } = await import("../store/series-registry.js");
   const { claimSizes } = await import("../store/size-state.js");
   const { compileSeries, declaredSizes } = await import("../series/compiled-series.js");

@@ -3,7 +3,7 @@ import type { ValueExplain } from "../query/explain.js";
 import type { Project } from "../project/model.js";
 import { prepareQuery, type PreparedQuery } from "../query/prepare-query.js";
 import { deriveSeries } from "../series/derive.js";
-import { openDatabase, type Db } from "../store/open-store.js";
+import { openDatabase, type Db } from "../store/sqlite/open-store.js";
 import type { FeatureName, StatusesOf, ValuesOf } from "./feature-types.js";
 import { spineRows, type OfflineQuery, type OfflineQueryOptions, type SpineRow } from "./offline-rows.js";
 import { optionInstant, type Instant } from "./to-instant.js";

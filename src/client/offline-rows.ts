@@ -5,7 +5,7 @@ import type { PayloadCodec, SpineEntry } from "../offline-query/scratch.js";
 import type { Project } from "../project/model.js";
 import { selectWindows } from "../query/select-windows.js";
 import type { SeriesDef } from "../series/derive.js";
-import type { Db } from "../store/open-store.js";
+import type { Db } from "../store/sqlite/open-store.js";
 import type { StatusesOf, ValuesOf } from "./feature-types.js";
 import { instantMs, type Instant } from "./to-instant.js";
 

@@ -1,6 +1,6 @@
 import type { NamespaceModel, StreamModel } from "../project/model.js";
 import type { CompiledSeries, CompiledSize } from "../series/compiled-series.js";
-import type { Db } from "../store/open-store.js";
+import type { Db } from "../store/sqlite/open-store.js";
 import { storedLayouts } from "../store/series-registry.js";
 import { formatDuration } from "../time/duration.js";
 

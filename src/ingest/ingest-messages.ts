@@ -1,8 +1,8 @@
 import type { Project, StreamModel } from "../project/model.js";
 import type { CompiledSeries } from "../series/compiled-series.js";
-import type { Db } from "../store/open-store.js";
-import { dropRowKeyIndexes, ensureRowKeyIndexes } from "../store/row-log.js";
-import { tuneForWrites } from "../store/tune-for-writes.js";
+import type { Db } from "../store/sqlite/open-store.js";
+import { dropRowKeyIndexes, ensureRowKeyIndexes } from "../store/sqlite/row-log.js";
+import { tuneForWrites } from "../store/sqlite/tune-for-writes.js";
 import { affectedSeries, type NeedsBackfill } from "./affected-series.js";
 import { staleReasonText, staleSizes } from "../series/stale-sizes.js";
 import { formatDuration } from "../time/duration.js";

@@ -1,5 +1,5 @@
 import type { Row } from "../aggregate/types.js";
-import type { BucketTable } from "../store/bucket-table.js";
+import type { BucketTable } from "../store/sqlite/bucket-table.js";
 import { keysOfText } from "../series/key-text.js";
 import type { SeriesSlot } from "./series-slot.js";
 

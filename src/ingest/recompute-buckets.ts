@@ -1,9 +1,9 @@
 import type { BucketState, Row } from "../aggregate/types.js";
 import { retentionCutoff } from "../series/compiled-series.js";
 import { bucketOf, foldRow, type FoldedStates } from "../series/fold-row.js";
-import type { BucketRecord, BucketTable } from "../store/bucket-table.js";
-import type { Db } from "../store/open-store.js";
-import { parseRow, rowsForKeys, type RowLog } from "../store/row-log.js";
+import type { BucketRecord, BucketTable } from "../store/sqlite/bucket-table.js";
+import type { Db } from "../store/sqlite/open-store.js";
+import { parseRow, rowsForKeys, type RowLog } from "../store/sqlite/row-log.js";
 import type { OpenBucket } from "./bucket-cache.js";
 import { keysOfText } from "../series/key-text.js";
 import type { SeriesSlot, SizeSlot } from "./series-slot.js";

@@ -1,5 +1,5 @@
-import { EMPTY_RUN, readBucketRun, type BucketRun } from "../store/bucket-runs.js";
-import type { Db } from "../store/open-store.js";
+import { EMPTY_RUN, readBucketRun, type BucketRun } from "../store/sqlite/bucket-runs.js";
+import type { Db } from "../store/sqlite/open-store.js";
 import type { BoundGroup } from "../query/bind-windows.js";
 import type { GroupPlan } from "../query/plan-group.js";
 import { lowerBound, upperBound } from "../time/sorted-search.js";

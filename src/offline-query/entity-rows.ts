@@ -1,6 +1,6 @@
 import type { Statement } from "better-sqlite3";
-import type { Db } from "../store/open-store.js";
-import { parseRow, rowsForKeys, type LoggedRow } from "../store/row-log.js";
+import type { Db } from "../store/sqlite/open-store.js";
+import { parseRow, rowsForKeys, type LoggedRow } from "../store/sqlite/row-log.js";
 import { groupKeyOf, matchesFilter } from "../series/row-match.js";
 import type { BoundGroup } from "../query/bind-windows.js";
 import type { MatchedRow } from "../query/sweep-group.js";

@@ -3,7 +3,7 @@ import { bindWindows, type BoundGroup } from "../query/bind-windows.js";
 import { selectWindows, type SelectedWindow } from "../query/select-windows.js";
 import type { ValueStatus } from "../query/sweep-group.js";
 import type { SeriesDef } from "../series/derive.js";
-import type { Db } from "../store/open-store.js";
+import type { Db } from "../store/sqlite/open-store.js";
 import { readSeries } from "../store/series-registry.js";
 import { readSizeRecords } from "../store/size-state.js";
 import { EntityRows, type RowSourceMode } from "./entity-rows.js";

@@ -1,6 +1,6 @@
 import { deserialize, serialize } from "node:v8";
 import type { Statement } from "better-sqlite3";
-import type { Db } from "../store/open-store.js";
+import type { Db } from "../store/sqlite/open-store.js";
 
 /** One spine row handed to the sweep: its place in the input, entity id and time (epoch ms). */
 export interface SpineEntry<P> {

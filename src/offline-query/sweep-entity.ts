@@ -1,4 +1,4 @@
-import type { Db } from "../store/open-store.js";
+import type { Db } from "../store/sqlite/open-store.js";
 import type { BoundGroup } from "../query/bind-windows.js";
 import { planGroup, type GroupPlan } from "../query/plan-group.js";
 import { sweepGroup, type MatchedRow, type ValueStatus } from "../query/sweep-group.js";

@@ -1,4 +1,4 @@
-import type { BucketRun } from "../store/bucket-runs.js";
+import type { BucketRun } from "../store/sqlite/bucket-runs.js";
 import { formatDuration } from "../time/duration.js";
 import { formatInstant } from "../time/instant.js";
 import type { BoundGroup } from "./bind-windows.js";

@@ -1,6 +1,6 @@
 import type { Project } from "../project/model.js";
 import type { SeriesDef } from "../series/derive.js";
-import type { Db } from "../store/open-store.js";
+import type { Db } from "../store/sqlite/open-store.js";
 import { readSeries } from "../store/series-registry.js";
 import { sqliteTransactions } from "../store/sqlite/sqlite-transactions.js";
 import { readSizeRecords } from "../store/size-state.js";

@@ -1,6 +1,6 @@
-import { EMPTY_RUN, readBucketRun, readBucketRuns, type BucketRun } from "../store/bucket-runs.js";
-import type { Db } from "../store/open-store.js";
-import { parseRow, rowsForKeys } from "../store/row-log.js";
+import { EMPTY_RUN, readBucketRun, readBucketRuns, type BucketRun } from "../store/sqlite/bucket-runs.js";
+import type { Db } from "../store/sqlite/open-store.js";
+import { parseRow, rowsForKeys } from "../store/sqlite/row-log.js";
 import { groupKeyOf, matchesFilter } from "../series/row-match.js";
 import type { BoundGroup } from "./bind-windows.js";
 import type { GroupPlan } from "./plan-group.js";

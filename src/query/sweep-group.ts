@@ -1,6 +1,6 @@
 import type { BucketState, Row } from "../aggregate/types.js";
 import { aggregatedValue } from "../series/row-match.js";
-import type { BucketRun } from "../store/bucket-runs.js";
+import type { BucketRun } from "../store/sqlite/bucket-runs.js";
 import type { BoundGroup } from "./bind-windows.js";
 import { subKey } from "./sub-key.js";
 import type { GroupPlan } from "./plan-group.js";

@@ -1,5 +1,5 @@
 import type { Project } from "../project/model.js";
-import type { Db } from "../store/open-store.js";
+import type { Db } from "../store/sqlite/open-store.js";
 import { countBuckets, readSeries } from "../store/series-registry.js";
 import { readSizeRecords } from "../store/size-state.js";
 import { staleSizes } from "./stale-sizes.js";

@@ -1,7 +1,7 @@
 import { retentionCutoff } from "./compiled-series.js";
 import type { SeriesDef } from "./derive.js";
 import { layoutSignature } from "./layout-signature.js";
-import type { Db } from "../store/open-store.js";
+import type { Db } from "../store/sqlite/open-store.js";
 import { readSeries } from "../store/series-registry.js";
 import { hasRowsIn, parseLayout, readSizeRecords, sameShape, type FillReason } from "../store/size-state.js";
 import { gridOf } from "../time/bucket-grid.js";

@@ -2,8 +2,8 @@ import { existsSync } from "node:fs";
 import type { Project } from "../project/model.js";
 import { deriveSeries } from "./derive.js";
 import { staleSizes, type StaleSize } from "./stale-sizes.js";
-import { checkStore, type StoreReport } from "../store/check-store.js";
-import { openDatabase } from "../store/open-store.js";
+import { checkStore, type StoreReport } from "../store/sqlite/check-store.js";
+import { openDatabase } from "../store/sqlite/open-store.js";
 import { readSeries } from "../store/series-registry.js";
 
 /**

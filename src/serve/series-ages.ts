@@ -1,6 +1,6 @@
 import { WEEKDAYS } from "../dsl/windowed.js";
 import type { SeriesDef } from "../series/derive.js";
-import type { Db } from "../store/open-store.js";
+import type { Db } from "../store/sqlite/open-store.js";
 import { readSeries } from "../store/series-registry.js";
 import type { SeriesAge } from "./metrics.js";
 

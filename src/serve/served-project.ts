@@ -3,7 +3,7 @@ import type { Project } from "../project/model.js";
 import { prepareQuery, type PreparedQuery, type QueryResult } from "../query/prepare-query.js";
 import { selectWindows, type SelectedWindow } from "../query/select-windows.js";
 import { deriveSeries, type SeriesDef } from "../series/derive.js";
-import type { Db } from "../store/open-store.js";
+import type { Db } from "../store/sqlite/open-store.js";
 import { sqliteTransactions } from "../store/sqlite/sqlite-transactions.js";
 import { entityKeyNames } from "./entity-inputs.js";
 import { HttpError } from "./http-error.js";

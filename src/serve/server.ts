@@ -1,7 +1,7 @@
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import { isUtf8 } from "node:buffer";
 import type { Project } from "../project/model.js";
-import type { Db } from "../store/open-store.js";
+import type { Db } from "../store/sqlite/open-store.js";
 import { bearerGuard } from "./auth.js";
 import { clusterMetricsClient } from "./cluster-metrics.js";
 import { HttpError, errorBody, toHttpError } from "./http-error.js";

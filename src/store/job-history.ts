@@ -1,4 +1,4 @@
-import type { Db } from "./open-store.js";
+import type { Db } from "./sqlite/open-store.js";
 
 /** When each series was last filled by a completed backfill (epoch ms). */
 export function lastBackfills(db: Db): Map<number, number> {

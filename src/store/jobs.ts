@@ -1,4 +1,4 @@
-import type { Db } from "./open-store.js";
+import type { Db } from "./sqlite/open-store.js";
 
 export type JobStatus = "queued" | "working" | "completed" | "failed";
 

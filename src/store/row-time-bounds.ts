@@ -1,4 +1,4 @@
-import type { Db } from "./open-store.js";
+import type { Db } from "./sqlite/open-store.js";
 
 /** Oldest and newest event time logged for `namespace`, or null when it has no rows. */
 export function rowTimeBounds(db: Db, namespace: string): { min: number; max: number } | null {

@@ -1,4 +1,4 @@
-import type { Db } from "./open-store.js";
+import type { Db } from "./sqlite/open-store.js";
 
 /** What the store records of a series definition (series/derive.ts's SeriesDef has it); the store needs nothing more of the series stage. */
 export interface SeriesIdentity {

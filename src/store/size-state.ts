@@ -1,5 +1,5 @@
 import { gridOf, type BucketCalendar } from "../time/bucket-grid.js";
-import type { Db } from "./open-store.js";
+import type { Db } from "./sqlite/open-store.js";
 
 /**
  * What the store knows about one (series, bucket size): the layout its buckets were

@@ -1,5 +1,5 @@
 import { gridOf } from "../time/bucket-grid.js";
-import type { Db } from "./open-store.js";
+import type { Db } from "./sqlite/open-store.js";
 import { layoutCalendar, parseLayout } from "./size-state.js";
 
 /**

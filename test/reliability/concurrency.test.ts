@@ -16,7 +16,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadValidProject, projectSource } from "../../src/project/load-project.js";
 import { prepareQuery } from "../../src/query/prepare-query.js";
 import { deriveSeries } from "../../src/series/derive.js";
-import { openDatabase, type Db } from "../../src/store/open-store.js";
+import { openDatabase, type Db } from "../../src/store/sqlite/open-store.js";
 import { SAMPLE_PROJECT, runAgg, tempDir, type CliResult } from "../helpers/cli.js";
 import { generateTransactions, type TestTransaction } from "../helpers/events.js";
 import { runAggAsync } from "../fixtures/ingest/run-async.js";

@@ -10,7 +10,7 @@ import Database from "better-sqlite3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
 import type { Io } from "../../src/cli/io.js";
-import { AGG_APPLICATION_ID } from "../../src/store/open-store.js";
+import { AGG_APPLICATION_ID } from "../../src/store/sqlite/open-store.js";
 import { REPO, runAgg, sampleWorkspace, startAgg, tempDir } from "../helpers/cli.js";
 import { generateTransactions, toNdjson } from "../helpers/events.js";
 

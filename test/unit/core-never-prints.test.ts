@@ -13,7 +13,7 @@ import { loadValidProject, projectSource } from "../../src/project/load-project.
 import { prepareQuery } from "../../src/query/prepare-query.js";
 import { compileSeries, declaredSizes } from "../../src/series/compiled-series.js";
 import { deriveSeries } from "../../src/series/derive.js";
-import { openDatabase } from "../../src/store/open-store.js";
+import { openDatabase } from "../../src/store/sqlite/open-store.js";
 import { registerSeries } from "../../src/store/series-registry.js";
 import { claimSizes } from "../../src/store/size-state.js";
 import { SAMPLE_PROJECT, tempDir } from "../helpers/cli.js";

@@ -1,7 +1,7 @@
 import type { PastRetention } from "../../backfill/past-retention.js";
 import type { PlanItem } from "../../backfill/plan-backfill.js";
 import type { StaleJob } from "../../store/jobs.js";
-import type { Db } from "../../store/open-store.js";
+import type { Db } from "../../store/sqlite/open-store.js";
 import { AggError } from "../../errors.js";
 import { formatDuration } from "../../time/duration.js";
 import { formatInstant, InstantError, parseInstant } from "../../time/instant.js";

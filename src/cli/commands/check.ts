@@ -7,7 +7,7 @@ import { formatDuration } from "../../time/duration.js";
 import { projectDir, storeOptions, storePath, type GlobalOptions } from "../context.js";
 import type { Io } from "../io.js";
 import { AggError } from "../../errors.js";
-import type { StoreReport } from "../../store/check-store.js";
+import type { StoreReport } from "../../store/sqlite/check-store.js";
 import type { Verified } from "../../series/store-checks.js";
 import { formatInstant } from "../../time/instant.js";
 import { plural } from "../plural.js";

@@ -22,7 +22,7 @@ export async function jobsCommand(io: Io, options: JobsOptions): Promise<void> {
     else io.err(`No backfill jobs yet (no store at ${path}).`);
     return;
   }
-  const { openDatabase } = await import("../../store/open-store.js");
+  const { openDatabase } = await import("../../store/sqlite/open-store.js");
   const { listJobs } = await import("../../store/jobs.js");
   const db = openDatabase(path, { ...storeOptions(io), mustExist: true, noWrites: true });
   try {

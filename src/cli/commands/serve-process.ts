@@ -14,7 +14,7 @@ import { serverUrl, type ServeOptions, type ServeSettings } from "./serve-settin
  */
 export async function serveProcess(io: Io, options: ServeOptions, settings: ServeSettings, role: "single" | "worker"): Promise<void> {
   const { readTokenFile } = await import("../../serve/token-file.js");
-  const { openDatabase } = await import("../../store/open-store.js");
+  const { openDatabase } = await import("../../store/sqlite/open-store.js");
   const { startServer } = await import("../../serve/server.js");
   const prefix = role === "worker" ? `agg serve (worker ${process.pid}): ` : "agg serve: ";
   const readToken = () => (settings.tokenFile === null ? null : readTokenFile(settings.tokenFile).token);

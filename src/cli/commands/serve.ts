@@ -29,7 +29,7 @@ async function checkAll(io: Io, options: ServeOptions, settings: ServeSettings):
   }
   if (settings.workers > 1) {
     await loadProjectFor(io, options);
-    const { openDatabase } = await import("../../store/open-store.js");
+    const { openDatabase } = await import("../../store/sqlite/open-store.js");
     openDatabase(storePath(io, options), { ...storeOptions(io), mustExist: true, noWrites: true }).close();
   }
 }

@@ -1,4 +1,4 @@
-import { SCHEMA_VERSION } from "../../store/migrations.js";
+import { SCHEMA_VERSION } from "../../store/sqlite/migrations.js";
 import { formatInstant } from "../../time/instant.js";
 import { lastCommitTime } from "../store-health.js";
 import type { RouteContext } from "./route-context.js";

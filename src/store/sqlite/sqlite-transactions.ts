@@ -1,4 +1,4 @@
-import type { Db } from "../open-store.js";
+import type { Db } from "./open-store.js";
 import type { StoreTransactions } from "../store-port.js";
 
 /**

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { completeJob, createJob, failJob, failStaleJobs, listJobs, recordScheduleRun, startJob } from "../../../src/store/jobs.js";
 import { scheduleRuns } from "../../../src/store/job-history.js";
-import { openDatabase } from "../../../src/store/open-store.js";
+import { openDatabase } from "../../../src/store/sqlite/open-store.js";
 import { tempDir } from "../../helpers/cli.js";
 
 const T = Date.UTC(2024, 2, 1);

@@ -8,8 +8,8 @@ import { loadValidProject, projectSource } from "../../../src/project/load-proje
 import type { Project } from "../../../src/project/model.js";
 import { compileSeries, declaredSizes } from "../../../src/series/compiled-series.js";
 import { deriveSeries } from "../../../src/series/derive.js";
-import { openDatabase, type Db } from "../../../src/store/open-store.js";
-import { RowLog } from "../../../src/store/row-log.js";
+import { openDatabase, type Db } from "../../../src/store/sqlite/open-store.js";
+import { RowLog } from "../../../src/store/sqlite/row-log.js";
 import { registerSeries } from "../../../src/store/series-registry.js";
 import { claimSizes, readSizeRecords } from "../../../src/store/size-state.js";
 import { ledgerInput } from "../../fixtures/ingest/ledger-events.js";

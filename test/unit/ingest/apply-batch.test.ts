@@ -6,7 +6,7 @@ import { loadValidProject, projectSource } from "../../../src/project/load-proje
 import type { Project } from "../../../src/project/model.js";
 import { compileSeries } from "../../../src/series/compiled-series.js";
 import { deriveSeries } from "../../../src/series/derive.js";
-import { openDatabase, type Db } from "../../../src/store/open-store.js";
+import { openDatabase, type Db } from "../../../src/store/sqlite/open-store.js";
 import { registerSeries } from "../../../src/store/series-registry.js";
 import { ledgerInput, type LedgerMessage } from "../../fixtures/ingest/ledger-events.js";
 import { readStore, type StoreSnapshot } from "../../fixtures/ingest/store-snapshot.js";

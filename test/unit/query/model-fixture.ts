@@ -12,9 +12,9 @@ import type { NamespaceModel, Project, ScalarModel, WindowedFeature } from "../.
 import { compileSeries } from "../../../src/series/compiled-series.js";
 import { deriveSeries } from "../../../src/series/derive.js";
 import { aggregatedValue, groupKeyOf, matchesFilter } from "../../../src/series/row-match.js";
-import { BucketTable } from "../../../src/store/bucket-table.js";
-import { openDatabase, type Db } from "../../../src/store/open-store.js";
-import { RowLog } from "../../../src/store/row-log.js";
+import { BucketTable } from "../../../src/store/sqlite/bucket-table.js";
+import { openDatabase, type Db } from "../../../src/store/sqlite/open-store.js";
+import { RowLog } from "../../../src/store/sqlite/row-log.js";
 import { advanceMaxEventTime, recordLayout, registerSeries } from "../../../src/store/series-registry.js";
 import { advanceMaterializedThrough as setMaterializedThrough } from "../../../src/store/unfolded-rows.js";
 import { bucketStart } from "../../../src/time/buckets.js";

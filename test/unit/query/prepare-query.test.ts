@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { prepareQuery } from "../../../src/query/prepare-query.js";
 import { deriveSeries } from "../../../src/series/derive.js";
-import type { Db } from "../../../src/store/open-store.js";
-import { ensureRowKeyIndexes } from "../../../src/store/row-log.js";
+import type { Db } from "../../../src/store/sqlite/open-store.js";
+import { ensureRowKeyIndexes } from "../../../src/store/sqlite/row-log.js";
 import { advanceMaxEventTime, readSeries } from "../../../src/store/series-registry.js";
 import { DAY, HOUR, MIN, T0, buildStore, events, feature, materializedThrough, project, type Txn } from "./model-fixture.js";
 

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { loadValidProject, projectSource } from "../../../src/project/load-project.js";
 import { DEFAULT_LIMITS } from "../../../src/serve/limits.js";
 import { startServer } from "../../../src/serve/server.js";
-import { openDatabase } from "../../../src/store/open-store.js";
+import { openDatabase } from "../../../src/store/sqlite/open-store.js";
 import { call } from "../../cli/serve-fixture.js";
 import { runAgg, sampleWorkspace } from "../../helpers/cli.js";
 import { generateTransactions, toNdjson } from "../../helpers/events.js";

@@ -2,9 +2,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { bucketRunSql, readBucketRun, readBucketRuns, type BucketRun } from "../../../src/store/bucket-runs.js";
-import { BucketTable } from "../../../src/store/bucket-table.js";
-import { openDatabase } from "../../../src/store/open-store.js";
+import { bucketRunSql, readBucketRun, readBucketRuns, type BucketRun } from "../../../src/store/sqlite/bucket-runs.js";
+import { BucketTable } from "../../../src/store/sqlite/bucket-table.js";
+import { openDatabase } from "../../../src/store/sqlite/open-store.js";
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2024, 2, 1);

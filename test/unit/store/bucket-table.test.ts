@@ -2,8 +2,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { BucketTable, type StoredRange } from "../../../src/store/bucket-table.js";
-import { openDatabase } from "../../../src/store/open-store.js";
+import { BucketTable, type StoredRange } from "../../../src/store/sqlite/bucket-table.js";
+import { openDatabase } from "../../../src/store/sqlite/open-store.js";
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2024, 2, 1);

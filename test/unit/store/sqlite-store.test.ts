@@ -1,7 +1,7 @@
 import { join } from "node:path";
-import { BucketTable } from "../../../src/store/bucket-table.js";
-import { openDatabase } from "../../../src/store/open-store.js";
-import { RowLog } from "../../../src/store/row-log.js";
+import { BucketTable } from "../../../src/store/sqlite/bucket-table.js";
+import { openDatabase } from "../../../src/store/sqlite/open-store.js";
+import { RowLog } from "../../../src/store/sqlite/row-log.js";
 import { sqliteTransactions } from "../../../src/store/sqlite/sqlite-transactions.js";
 import { tempDir } from "../../helpers/cli.js";
 import { storeContract, type OpenedStore } from "./store-contract.js";

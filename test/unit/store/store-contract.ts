@@ -4,7 +4,7 @@
  * backend adds one such file.
  */
 import { describe, expect, it } from "vitest";
-import type { BucketRecord } from "../../../src/store/bucket-table.js";
+import type { BucketRecord } from "../../../src/store/sqlite/bucket-table.js";
 import type { BucketStore, RowStore, StoreTransactions } from "../../../src/store/store-port.js";
 
 export interface OpenedStore {

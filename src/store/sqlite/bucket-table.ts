@@ -1,10 +1,10 @@
 import type { Statement } from "better-sqlite3";
-import { bucketChecksum, checksumBytes, checksumMatches, corruptBucket, storedChecksum } from "./bucket-checksum.js";
+import { bucketChecksum, checksumBytes, checksumMatches, corruptBucket, storedChecksum } from "../bucket-checksum.js";
 import { KEY_COLUMNS, PACKED_STATES } from "./bucket-columns.js";
 import type { Db } from "./open-store.js";
-import type { BucketRecord, BucketStore, StoredRange } from "./store-port.js";
+import type { BucketRecord, BucketStore, StoredRange } from "../store-port.js";
 
-export type { BucketRecord, StoredRange } from "./store-port.js";
+export type { BucketRecord, StoredRange } from "../store-port.js";
 
 /** Pads a group key to the four key columns ('' where unused). */
 function padKeys(keys: readonly string[]): [string, string, string, string] {

@@ -1,4 +1,4 @@
-import { checksumMatches } from "./bucket-checksum.js";
+import { checksumMatches } from "../bucket-checksum.js";
 import type { Db } from "./open-store.js";
 
 /** A bucket record whose state does not match its checksum. */

@@ -1,9 +1,9 @@
-import type { Row } from "../aggregate/types.js";
+import type { Row } from "../../aggregate/types.js";
 import type { Statement } from "better-sqlite3";
 import type { Db } from "./open-store.js";
-import type { LoggedRow, RowStore, UpsertOutcome } from "./store-port.js";
+import type { LoggedRow, RowStore, UpsertOutcome } from "../store-port.js";
 
-export type { LoggedRow, UpsertOutcome } from "./store-port.js";
+export type { LoggedRow, UpsertOutcome } from "../store-port.js";
 
 const INSERTED: UpsertOutcome = Object.freeze({ kind: "inserted" });
 const DUPLICATE: UpsertOutcome = Object.freeze({ kind: "duplicate" });

@@ -1,5 +1,5 @@
 import type { Statement } from "better-sqlite3";
-import { bucketChecksum, corruptBucket, storedChecksum } from "./bucket-checksum.js";
+import { bucketChecksum, corruptBucket, storedChecksum } from "../bucket-checksum.js";
 import { KEY_COLUMNS, PACKED_STATES } from "./bucket-columns.js";
 import type { Db } from "./open-store.js";
 

@@ -2,10 +2,10 @@ import { randomBytes } from "node:crypto";
 import { closeSync, constants, copyFileSync, existsSync, linkSync, mkdirSync, openSync, readSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import Database from "better-sqlite3";
-import { AggError } from "../errors.js";
-import { checksumBytes } from "./bucket-checksum.js";
+import { AggError } from "../../errors.js";
+import { checksumBytes } from "../bucket-checksum.js";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations.js";
-import { storeError } from "./store-error.js";
+import { storeError } from "../store-error.js";
 
 /** "AGG1" as a big-endian int32: `PRAGMA application_id` of every agg store, in its file header. */
 export const AGG_APPLICATION_ID = 0x41474731;
